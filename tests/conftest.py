@@ -1,0 +1,74 @@
+"""Shared fixtures: the project's paths, the chart's reference data, and config builders."""
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CHART_DIR = ROOT.parent / "shared" / "z2jh" / "4.4.0"
+
+EDUTEAMS = {
+    "authorizeUrl": "https://proxy.eduteams.org/saml2sp/OIDC/authorization",
+    "tokenUrl": "https://proxy.eduteams.org/OIDC/token",
+    "userdataUrl": "https://proxy.eduteams.org/OIDC/userinfo",
+}
+
+
+def minimal_config(**overrides: Any) -> dict[str, Any]:
+    """The smallest valid project config (no prefix), with top-level keys replaced."""
+    config: dict[str, Any] = {
+        "domain": "jupyter.example.org",
+        "auth": {"clientId": "up2u-test", **EDUTEAMS, "allowAll": True},
+    }
+    config.update(copy.deepcopy(overrides))
+    return config
+
+
+def with_path(config: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
+    """A copy of ``config`` with one nested key (``a.b.c``) set."""
+    result = copy.deepcopy(config)
+    node = result
+    *parents, last = dotted.split(".")
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[last] = value
+    return result
+
+
+def _chart_file(name: str) -> Path:
+    path = CHART_DIR / name
+    if not path.is_file():
+        pytest.skip(f"chart reference data not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def chart_schema() -> dict[str, Any]:
+    """The z2jh 4.4.0 values schema (skips when ../shared is absent)."""
+    return json.loads(_chart_file("values.schema.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def chart_defaults() -> dict[str, Any]:
+    """The z2jh 4.4.0 default values.yaml (skips when ../shared is absent)."""
+    return yaml.safe_load(_chart_file("values.yaml").read_text())
+
+
+@pytest.fixture
+def project_dir(tmp_path: Path) -> Path:
+    """An empty project folder with the real Pulumi.yaml, to write stack files into."""
+    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    return tmp_path
+
+
+def write_stack(project_dir: Path, stack: str, config: dict[str, Any], **extra: Any) -> Path:
+    """Write Pulumi.<stack>.yaml with every key under the project namespace."""
+    items = {f"up2u-jupyter:{key}": value for key, value in config.items()}
+    items.update(extra)
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    path.write_text(yaml.safe_dump({"config": items}, sort_keys=False))
+    return path

@@ -1,0 +1,304 @@
+"""The stack config contract: each rule, good and bad, and how its errors read."""
+
+import pytest
+
+from tests.conftest import minimal_config, with_path
+from up2u_jupyter.errors import ConfigError
+from up2u_jupyter.settings import Settings, load_settings
+
+
+def problems(config, stack="dev") -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, stack)
+    return caught.value.lines()
+
+
+def only_problem(config, stack="dev") -> str:
+    lines = problems(config, stack)
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
+def test_minimal_config_gets_the_documented_defaults():
+    settings = load_settings(minimal_config(), "dev")
+    assert settings.namespace == "jhub"
+    assert settings.release_name == "jhub"
+    assert (settings.chart.version, settings.chart.repo) == ("4.4.0", "https://hub.jupyter.org/helm-chart/")
+    assert settings.https.mode == "offload"
+    assert settings.proxy.service_type == "LoadBalancer"
+    assert settings.hub.db.type == "sqlite-pvc" and settings.hub.db.storage == "1Gi"
+    assert settings.auth.login_service == "SSO" and settings.auth.username_claim == "sub"
+    assert settings.auth.scope == ["openid"]
+    assert settings.singleuser.default_url == "/lab"
+    assert settings.singleuser.storage.capacity == "10Gi"
+    assert settings.scheduling.user_scheduler is True
+    assert (settings.pre_puller.hook, settings.pre_puller.continuous) == (True, True)
+    cull = settings.cull
+    assert (cull.enabled, cull.timeout, cull.every, cull.max_age, cull.users) == (True, 3600, 600, 0, False)
+    assert settings.helm_values == {} and settings.protect is False
+
+
+def test_error_names_full_key_stack_value_and_fix():
+    config = with_path(minimal_config(), "singleuser.memory", {"limit": "1G", "guarantee": "2G"})
+    line = only_problem(config, stack="prod")
+    assert line.startswith("up2u-jupyter:singleuser.memory.guarantee (stack prod): '2G'")
+    assert "at or below the limit" in line
+
+
+def test_all_problems_are_reported_together():
+    config = minimal_config(namespace="Bad_NS", releaseName="x" * 60, cull={"every": 0})
+    config = with_path(config, "singleuser.cpu", {"limit": "lots"})
+    keys = [line.split(" ")[0] for line in problems(config)]
+    assert keys == [
+        "up2u-jupyter:namespace",
+        "up2u-jupyter:releaseName",
+        "up2u-jupyter:singleuser.cpu.limit",
+        "up2u-jupyter:cull.every",
+    ]
+
+
+def test_unknown_key_suggests_the_closest_known_key():
+    line = only_problem(minimal_config(nmespace="jhub"))
+    assert line.startswith("up2u-jupyter:nmespace (stack dev): unknown key; did you mean namespace?")
+
+
+def test_unknown_nested_key_suggests_within_its_object():
+    config = with_path(minimal_config(), "singleuser.memory.limt", "2G")
+    assert "did you mean singleuser.memory.limit?" in only_problem(config)
+
+
+def test_unknown_key_far_from_any_lists_the_known_ones():
+    line = only_problem(with_path(minimal_config(), "cull.zzzzzz", 1))
+    assert "known keys here: enabled, every, maxAge, timeout, users" in line
+
+
+def test_secret_keys_are_known_names_for_suggestions():
+    assert "did you mean oauthClientSecret?" in only_problem(minimal_config(oauthClientSecrt="x"))
+
+
+@pytest.mark.parametrize("namespace", ["jhub", "a", "up2u-dev", "x" * 63])
+def test_namespace_accepts_dns_labels(namespace):
+    assert load_settings(minimal_config(namespace=namespace), "dev").namespace == namespace
+
+
+@pytest.mark.parametrize("namespace", ["JHub", "-jhub", "jhub-", "j_hub", "x" * 64, "a.b", ""])
+def test_namespace_rejects_non_labels(namespace):
+    assert "not a DNS-1123 label" in only_problem(minimal_config(namespace=namespace))
+
+
+@pytest.mark.parametrize("name", ["UPPER", "x" * 54, "a_b", "-a"])
+def test_release_name_follows_helm_rules(name):
+    assert "not a valid Helm release name" in only_problem(minimal_config(releaseName=name))
+
+
+@pytest.mark.parametrize(
+    ("domain", "hint"),
+    [
+        ("https://jupyter.example.org/", "'jupyter.example.org'"),
+        ("jupyter.example.org/hub", "'jupyter.example.org'"),
+        ("jupyter.example.org:443", "'jupyter.example.org'"),
+    ],
+)
+def test_domain_must_be_a_bare_host_name(domain, hint):
+    line = only_problem(minimal_config(domain=domain))
+    assert line.startswith("up2u-jupyter:domain (stack dev)")
+    assert f"set just the host, e.g. {hint}" in line
+
+
+def test_domain_rejects_invalid_host_names():
+    assert "not a valid host name" in only_problem(minimal_config(domain="under_score.example.org"))
+
+
+@pytest.mark.parametrize("field", ["authorizeUrl", "tokenUrl", "userdataUrl"])
+def test_oauth_endpoints_must_be_https(field):
+    config = with_path(minimal_config(), f"auth.{field}", "http://proxy.eduteams.org/OIDC/x")
+    line = only_problem(config)
+    assert line.startswith(f"up2u-jupyter:auth.{field} (stack dev)")
+    assert "not an https URL" in line
+
+
+def test_generic_oauth_requires_domain_and_endpoints():
+    config = minimal_config(auth={"allowAll": True})
+    del config["domain"]
+    keys = [line.split(" ")[0] for line in problems(config)]
+    assert keys == [
+        "up2u-jupyter:domain",
+        "up2u-jupyter:auth.clientId",
+        "up2u-jupyter:auth.authorizeUrl",
+        "up2u-jupyter:auth.tokenUrl",
+        "up2u-jupyter:auth.userdataUrl",
+    ]
+
+
+def test_auth_block_is_required():
+    config = minimal_config()
+    del config["auth"]
+    assert only_problem(config).startswith("up2u-jupyter:auth (stack dev): required but not set")
+
+
+def test_no_allow_rule_is_rejected_because_nobody_could_log_in():
+    config = with_path(minimal_config(), "auth.allowAll", False)
+    line = only_problem(config)
+    assert line.startswith("up2u-jupyter:auth (stack dev)")
+    assert "nobody could log in" in line and "auth.allowedUsers" in line
+
+
+@pytest.mark.parametrize(
+    "rule", [{"allowAll": True}, {"allowedUsers": ["alice"]}, {"adminUsers": ["root"]}]
+)
+def test_any_one_allow_rule_is_enough(rule):
+    config = minimal_config(auth={"clientId": "c", **minimal_config()["auth"], "allowAll": False, **rule})
+    assert load_settings(config, "dev").auth
+
+
+@pytest.mark.parametrize(
+    ("cpu", "ok"),
+    [
+        ({"limit": 2, "guarantee": 0.5}, True),
+        ({"limit": 1, "guarantee": 1}, True),
+        ({"limit": "1", "guarantee": "500m"}, True),
+        ({"limit": 0.5, "guarantee": 1}, False),
+        ({"limit": "500m", "guarantee": "600m"}, False),
+    ],
+)
+def test_cpu_guarantee_must_not_exceed_limit(cpu, ok):
+    config = with_path(minimal_config(), "singleuser.cpu", cpu)
+    if ok:
+        assert load_settings(config, "dev").singleuser.cpu.limit is not None
+    else:
+        assert only_problem(config).startswith("up2u-jupyter:singleuser.cpu.guarantee (stack dev)")
+
+
+def test_cpu_accepts_millicores_and_stores_cores():
+    config = with_path(minimal_config(), "singleuser.cpu", {"limit": "1500m", "guarantee": "250m"})
+    cpu = load_settings(config, "dev").singleuser.cpu
+    assert (cpu.limit, cpu.guarantee) == (1.5, 0.25)
+
+
+@pytest.mark.parametrize("value", [0, -1, "0m", "lots", True])
+def test_cpu_must_be_a_positive_amount(value):
+    config = with_path(minimal_config(), "singleuser.cpu.limit", value)
+    assert only_problem(config).startswith("up2u-jupyter:singleuser.cpu.limit (stack dev)")
+
+
+@pytest.mark.parametrize(
+    ("memory", "ok"),
+    [
+        ({"limit": "2G", "guarantee": "1G"}, True),
+        ({"limit": "1Gi", "guarantee": "1G"}, True),  # 1Gi > 1G
+        ({"limit": "1G", "guarantee": "1Gi"}, False),
+        ({"limit": "512M"}, False),  # the default guarantee (1G) is above it
+        ({"limit": "512M", "guarantee": "256Mi"}, True),
+        ({"limit": "2e9", "guarantee": "2G"}, True),
+    ],
+)
+def test_memory_guarantee_must_not_exceed_limit(memory, ok):
+    config = with_path(minimal_config(), "singleuser.memory", memory)
+    if ok:
+        assert load_settings(config, "dev").singleuser.memory.limit == memory["limit"]
+    else:
+        assert only_problem(config).startswith("up2u-jupyter:singleuser.memory.guarantee (stack dev)")
+
+
+@pytest.mark.parametrize(
+    "key", ["singleuser.memory.limit", "singleuser.storage.capacity", "hub.db.storage"]
+)
+def test_quantities_are_checked_against_the_kubernetes_grammar(key):
+    line = only_problem(with_path(minimal_config(), key, "10GB"))
+    assert line.startswith(f"up2u-jupyter:{key} (stack dev): '10GB'")
+    assert "not a Kubernetes quantity" in line
+
+
+def test_proxy_resources_request_must_not_exceed_limit():
+    config = with_path(
+        minimal_config(), "proxy.resources", {"requests": {"memory": "1Gi"}, "limits": {"memory": "512Mi"}}
+    )
+    assert only_problem(config).startswith("up2u-jupyter:proxy.resources.requests.memory (stack dev)")
+
+
+def test_cull_every_must_not_exceed_timeout():
+    line = only_problem(minimal_config(cull={"timeout": 600, "every": 900}))
+    assert line.startswith("up2u-jupyter:cull.every (stack dev): 900")
+    assert "at or below cull.timeout" in line
+
+
+def test_cull_every_equal_to_timeout_is_fine():
+    assert load_settings(minimal_config(cull={"timeout": 600, "every": 600}), "dev").cull.every == 600
+
+
+@pytest.mark.parametrize("value", [0, -5, "60", 1.5])
+def test_cull_timeout_must_be_a_positive_whole_number(value):
+    assert only_problem(minimal_config(cull={"timeout": value, "every": 1})).startswith(
+        "up2u-jupyter:cull.timeout (stack dev)"
+    )
+
+
+def test_letsencrypt_needs_contact_email():
+    line = only_problem(minimal_config(https={"mode": "letsencrypt"}))
+    assert line.startswith("up2u-jupyter:https.contactEmail (stack dev): not set")
+
+
+def test_letsencrypt_needs_domain():
+    config = minimal_config(https={"mode": "letsencrypt", "contactEmail": "ops@example.org"})
+    del config["domain"]
+    assert any(line.startswith("up2u-jupyter:domain ") and "letsencrypt" in line for line in problems(config))
+
+
+def test_secret_https_needs_secret_name():
+    assert only_problem(minimal_config(https={"mode": "secret"})).startswith(
+        "up2u-jupyter:https.secretName (stack dev)"
+    )
+
+
+def test_https_mode_must_be_known():
+    line = only_problem(minimal_config(https={"mode": "manual"}))
+    assert line.startswith("up2u-jupyter:https.mode (stack dev): 'manual'")
+    assert "'offload'" in line
+
+
+@pytest.mark.parametrize("tag", [None, "latest"])
+def test_protected_stacks_must_pin_image_tags(tag):
+    image = {"name": "registry.example.org/k8s-hub"} | ({"tag": tag} if tag else {})
+    config = minimal_config(protect=True, hub={"image": image})
+    line = only_problem(config, stack="prod")
+    assert line.startswith("up2u-jupyter:hub.image.tag (stack prod)")
+    assert "pin images" in line
+
+
+def test_unprotected_stacks_may_use_latest():
+    config = minimal_config(singleuser={"image": {"name": "x/y", "tag": "latest"}})
+    assert load_settings(config, "dev").singleuser.image.tag == "latest"
+
+
+def test_protected_stack_with_chart_default_images_is_fine():
+    assert load_settings(minimal_config(protect=True), "prod").protect
+
+
+def test_postgres_needs_a_url_without_password():
+    line = only_problem(minimal_config(hub={"db": {"type": "postgres"}}))
+    assert line.startswith("up2u-jupyter:hub.db.url (stack dev): not set")
+    config = minimal_config(hub={"db": {"type": "postgres", "url": "postgresql://hub:pw@db:5432/hub"}})
+    line = only_problem(config)
+    assert "contains a password" in line and "dbPassword" in line
+    assert "pw@" in line  # the value shown is the operator's own input, named so they find it
+
+
+def test_postgres_with_url_is_valid_and_needs_db_password():
+    config = minimal_config(hub={"db": {"type": "postgres", "url": "postgresql+psycopg2://hub@db:5432/hub"}})
+    assert load_settings(config, "dev").required_secrets() == ["oauthClientSecret", "dbPassword"]
+
+
+def test_db_url_without_postgres_is_rejected():
+    config = minimal_config(hub={"db": {"url": "postgresql://hub@db/hub"}})
+    assert "only used with type postgres" in only_problem(config)
+
+
+def test_settings_are_frozen():
+    settings = load_settings(minimal_config(), "dev")
+    with pytest.raises(Exception):
+        settings.namespace = "other"  # type: ignore[misc]
+
+
+def test_snake_case_keys_are_rejected_with_the_camel_case_spelling():
+    line = only_problem(minimal_config(release_name="abc"))
+    assert line.startswith("up2u-jupyter:release_name (stack dev): unknown key; did you mean releaseName?")

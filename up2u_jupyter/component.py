@@ -1,0 +1,176 @@
+"""The JupyterHub component: namespace, generated secrets, credentials Secret, Helm release."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_random as random
+from pulumi_kubernetes.core.v1 import Namespace, Secret, Service
+from pulumi_kubernetes.helm.v3 import Release, ReleaseArgs, RepositoryOptsArgs
+
+from .settings import Settings
+from .values import (
+    CHART_NAME,
+    CREDENTIALS_KEYS,
+    ChartSecrets,
+    build_values,
+    callback_url,
+    credentials_secret_name,
+    hub_url,
+    proxy_public_service,
+    public_scheme,
+)
+
+MAX_HISTORY = 10
+"""Helm revisions kept: enough to roll back a few deploys, bounded so release Secrets don't pile up."""
+RELEASE_TIMEOUT_SECONDS = 900
+"""The pre-puller hook waits for the user image on every node before the hub upgrades."""
+
+
+@dataclass(frozen=True)
+class JupyterHubArgs:
+    """What the component needs: validated settings and the secrets from stack config."""
+
+    settings: Settings
+    oauth_client_secret: pulumi.Input[str] | None = None
+    db_password: pulumi.Input[str] | None = None
+
+
+class JupyterHub(pulumi.ComponentResource):
+    """Up2U's JupyterHub: the z2jh chart on Kubernetes, with everything it needs around it."""
+
+    namespace: pulumi.Output[str]
+    """The namespace the hub runs in."""
+    release_name: pulumi.Output[str]
+    """The Helm release name."""
+    chart_version: pulumi.Output[str]
+    """The z2jh chart version deployed."""
+    release_status: pulumi.Output[str]
+    """Helm's status of the release (``deployed`` when healthy)."""
+    hub_url: pulumi.Output[str]
+    """The hub's in-cluster URL."""
+    proxy_endpoint: pulumi.Output[str]
+    """The public proxy Service's address: load balancer IP or host name, else its cluster IP."""
+    public_url: pulumi.Output[str]
+    """Where users go."""
+    oauth_callback_url: pulumi.Output[str]
+    """The redirect URL to register with the identity provider."""
+
+    def __init__(
+        self, name: str, args: JupyterHubArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("up2u:jupyter:JupyterHub", name, None, opts)
+        settings = args.settings
+        child = pulumi.ResourceOptions(parent=self)
+        # Deleting the namespace or the release deletes the hub and its database volume claim
+        # (and Kubernetes then the users' volumes in that namespace): protected stacks refuse.
+        guarded = pulumi.ResourceOptions(parent=self, protect=settings.protect)
+
+        namespace = Namespace(
+            f"{name}-namespace", metadata={"name": settings.namespace}, opts=guarded
+        )
+        ns_name = namespace.metadata.name
+
+        # RandomBytes, not RandomId: RandomId's resource id is the value itself, in plain text.
+        generated = {
+            part: random.RandomBytes(f"{name}-{part}", length=32, opts=child)
+            for part in ("proxy-token", "cookie-secret", "crypt-key")
+        }
+        secrets = ChartSecrets(
+            proxy_token=pulumi.Output.secret(generated["proxy-token"].hex),
+            cookie_secret=pulumi.Output.secret(generated["cookie-secret"].hex),
+            crypt_key=pulumi.Output.secret(generated["crypt-key"].hex),
+        )
+
+        provided = {"oauthClientSecret": args.oauth_client_secret, "dbPassword": args.db_password}
+        string_data = {
+            CREDENTIALS_KEYS[key]: pulumi.Output.secret(provided[key])
+            for key in settings.required_secrets()
+            if provided[key] is not None
+        }
+        depends_on: list[pulumi.Resource] = []
+        if string_data:
+            depends_on.append(
+                Secret(
+                    f"{name}-credentials",
+                    metadata={"name": credentials_secret_name(settings), "namespace": ns_name},
+                    type="Opaque",
+                    string_data=string_data,
+                    opts=child,
+                )
+            )
+
+        values = build_values(settings, secrets)
+        release = Release(
+            f"{name}-release",
+            ReleaseArgs(
+                name=settings.release_name,
+                namespace=ns_name,
+                chart=CHART_NAME,
+                version=settings.chart.version,
+                repository_opts=RepositoryOptsArgs(repo=settings.chart.repo),
+                values=values,
+                # Nulls in helmValues remove chart defaults, as they do with `helm -f`.
+                allow_null_values=True,
+                cleanup_on_fail=True,
+                max_history=MAX_HISTORY,
+                timeout=RELEASE_TIMEOUT_SECONDS,
+            ),
+            # The hub reads the credentials Secret by name (secretKeyRef), which the
+            # dependency graph cannot see: create it before the release starts the hub.
+            opts=pulumi.ResourceOptions.merge(guarded, pulumi.ResourceOptions(depends_on=depends_on)),
+        )
+        status = release.status
+
+        service_name = proxy_public_service(values, settings.release_name)
+        proxy = Service.get(
+            f"{name}-proxy-public",
+            status.apply(lambda s: f"{_field(s, 'namespace')}/{service_name}"),
+            opts=child,
+        )
+
+        self.namespace = status.apply(lambda s: _field(s, "namespace"))
+        self.release_name = status.apply(lambda s: _field(s, "name"))
+        self.chart_version = status.apply(lambda s: _field(s, "version"))
+        self.release_status = status.apply(lambda s: _field(s, "status"))
+        self.hub_url = pulumi.Output.from_input(
+            hub_url(values, settings.release_name, settings.namespace)
+        )
+        self.proxy_endpoint = pulumi.Output.all(proxy.status, proxy.spec).apply(
+            lambda parts: _service_address(*parts)
+        )
+        if settings.domain is not None:
+            self.public_url = pulumi.Output.from_input(
+                f"{public_scheme(settings)}://{settings.domain}/"
+            )
+        else:
+            self.public_url = self.proxy_endpoint.apply(lambda host: f"http://{host}/")
+        self.oauth_callback_url = pulumi.Output.from_input(callback_url(settings) or "")
+        self.register_outputs(
+            {
+                "namespace": self.namespace,
+                "releaseName": self.release_name,
+                "chartVersion": self.chart_version,
+                "releaseStatus": self.release_status,
+                "hubUrl": self.hub_url,
+                "proxyEndpoint": self.proxy_endpoint,
+                "publicUrl": self.public_url,
+                "oauthCallbackUrl": self.oauth_callback_url,
+            }
+        )
+
+
+def _service_address(status: Any, spec: Any) -> str:
+    for entry in _field(_field(status, "load_balancer"), "ingress") or []:
+        address = _field(entry, "ip") or _field(entry, "hostname")
+        if address:
+            return str(address)
+    return str(_field(spec, "cluster_ip") or "")
+
+
+def _field(obj: Any, name: str) -> Any:
+    # Output types arrive as typed objects from the engine and as plain dicts from lookups.
+    if isinstance(obj, Mapping):
+        return obj.get(name)
+    return getattr(obj, name, None)

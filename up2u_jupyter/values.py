@@ -1,0 +1,242 @@
+"""Settings -> z2jh 4.4.0 Helm values: a pure function, no Pulumi.
+
+Secrets enter as opaque values (Pulumi Outputs in the program, placeholder strings offline) and
+are placed, never inspected. The OAuth client secret and the database password never enter the
+values at all: Helm keeps values in its release history (and the chart copies them into its hub
+Secret), so those reach the hub from a Kubernetes Secret through ``hub.extraEnv`` instead.
+"""
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .settings import Image, ResourceRequirements, Settings
+
+CHART_NAME = "jupyterhub"
+HUB_PORT = 8081
+CREDENTIALS_KEYS = {"oauthClientSecret": "oauth-client-secret", "dbPassword": "db-password"}
+"""Secret config key -> key in the credentials Kubernetes Secret."""
+_SECRET_ENV = {"oauthClientSecret": "OAUTH_CLIENT_SECRET", "dbPassword": "PGPASSWORD"}
+"""Secret config key -> the environment variable the hub reads it from."""
+
+
+@dataclass(frozen=True)
+class ChartSecrets:
+    """The three secrets the chart would otherwise generate itself (opaque values)."""
+
+    proxy_token: Any
+    cookie_secret: Any
+    crypt_key: Any
+
+
+def credentials_secret_name(settings: Settings) -> str:
+    """Name of the Kubernetes Secret holding the OAuth client secret and DB password."""
+    return f"{settings.release_name}-up2u-credentials"
+
+
+def callback_url(settings: Settings) -> str | None:
+    """The OAuth redirect URL operators register with the identity provider."""
+    if settings.domain is None:
+        return None
+    return f"{public_scheme(settings)}://{settings.domain}/hub/oauth_callback"
+
+
+def public_scheme(settings: Settings) -> str:
+    """``https`` unless the stack explicitly serves plain HTTP."""
+    return "http" if settings.https.mode == "none" else "https"
+
+
+def build_values(settings: Settings, secrets: ChartSecrets) -> dict[str, Any]:
+    """The exact values the stack's Helm release gets: ours, then ``helmValues`` merged last."""
+    values = {
+        "proxy": _proxy(settings, secrets),
+        "hub": _hub(settings, secrets),
+        "singleuser": _singleuser(settings),
+        "scheduling": {"userScheduler": {"enabled": settings.scheduling.user_scheduler}},
+        "prePuller": {
+            "hook": {"enabled": settings.pre_puller.hook},
+            "continuous": {"enabled": settings.pre_puller.continuous},
+        },
+        "cull": {
+            "enabled": settings.cull.enabled,
+            "timeout": settings.cull.timeout,
+            "every": settings.cull.every,
+            "maxAge": settings.cull.max_age,
+            "users": settings.cull.users,
+        },
+    }
+    return deep_merge(values, settings.helm_values)
+
+
+def _proxy(settings: Settings, secrets: ChartSecrets) -> dict[str, Any]:
+    https: dict[str, Any] = {"enabled": settings.https.mode != "none"}
+    mode = settings.https.mode
+    if mode != "none":
+        https["type"] = mode
+    if mode in ("letsencrypt", "secret"):
+        https["hosts"] = [settings.domain]
+    if mode == "letsencrypt":
+        https["letsencrypt"] = {"contactEmail": settings.https.contact_email}
+    if mode == "secret":
+        https["secret"] = {"name": settings.https.secret_name}
+    return {
+        "secretToken": secrets.proxy_token,
+        "service": {"type": settings.proxy.service_type},
+        "https": https,
+        "chp": {"resources": _resources(settings.proxy.resources)},
+    }
+
+
+def _hub(settings: Settings, secrets: ChartSecrets) -> dict[str, Any]:
+    hub = settings.hub
+    db: dict[str, Any] = {"type": hub.db.type}
+    if hub.db.type == "sqlite-pvc":
+        # Keep the database volume when the release is uninstalled: it holds every user,
+        # token and server record, and Helm would otherwise delete it with the release.
+        db["pvc"] = {
+            "storage": hub.db.storage,
+            "annotations": {"helm.sh/resource-policy": "keep"},
+        }
+        if hub.db.storage_class is not None:
+            db["pvc"]["storageClassName"] = hub.db.storage_class
+    else:
+        db["url"] = hub.db.url
+    values: dict[str, Any] = {
+        "cookieSecret": secrets.cookie_secret,
+        "config": _hub_config(settings, secrets),
+        "extraEnv": {
+            _SECRET_ENV[key]: {
+                "valueFrom": {
+                    "secretKeyRef": {
+                        "name": credentials_secret_name(settings),
+                        "key": CREDENTIALS_KEYS[key],
+                    }
+                }
+            }
+            for key in settings.required_secrets()
+        },
+        "db": db,
+        "concurrentSpawnLimit": hub.concurrent_spawn_limit,
+        "templatePaths": list(hub.template_paths),
+        "templateVars": dict(hub.template_vars),
+        "extraConfig": dict(hub.extra_config),
+        "resources": _resources(hub.resources),
+    }
+    if hub.active_server_limit is not None:
+        values["activeServerLimit"] = hub.active_server_limit
+    if hub.image is not None:
+        values["image"] = _image(hub.image)
+    return values
+
+
+def _hub_config(settings: Settings, secrets: ChartSecrets) -> dict[str, Any]:
+    auth = settings.auth
+    return {
+        "JupyterHub": {"authenticator_class": auth.type},
+        "CryptKeeper": {"keys": [secrets.crypt_key]},
+        "Authenticator": {"admin_users": list(auth.admin_users)},
+        # The client secret is read from OAUTH_CLIENT_SECRET (hub.extraEnv), not set here.
+        "GenericOAuthenticator": {
+            "client_id": auth.client_id,
+            "oauth_callback_url": callback_url(settings),
+            "authorize_url": auth.authorize_url,
+            "token_url": auth.token_url,
+            "userdata_url": auth.userdata_url,
+            "username_claim": auth.username_claim,
+            "scope": list(auth.scope),
+            "userdata_params": dict(auth.userdata_params),
+            "login_service": auth.login_service,
+            "allow_all": auth.allow_all,
+            "allowed_users": list(auth.allowed_users),
+        },
+    }
+
+
+def _singleuser(settings: Settings) -> dict[str, Any]:
+    user = settings.singleuser
+    values: dict[str, Any] = {
+        "defaultUrl": user.default_url,
+        "cpu": {"limit": user.cpu.limit, "guarantee": user.cpu.guarantee},
+        "memory": {"limit": user.memory.limit, "guarantee": user.memory.guarantee},
+        "storage": {"capacity": user.storage.capacity},
+        "extraEnv": dict(user.extra_env),
+    }
+    if user.storage.storage_class is not None:
+        values["storage"]["dynamic"] = {"storageClass": user.storage.storage_class}
+    if user.image is not None:
+        values["image"] = _image(user.image)
+    return values
+
+
+def _image(image: Image) -> dict[str, str]:
+    # An image named without a tag is what Kubernetes would run: latest. Leaving the tag out
+    # here would silently pair the custom image with the chart's default tag instead.
+    return {"name": image.name, "tag": image.tag or "latest"}
+
+
+def _resources(resources: ResourceRequirements) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if resources.requests:
+        out["requests"] = dict(resources.requests)
+    if resources.limits:
+        out["limits"] = dict(resources.limits)
+    return out
+
+
+# --- Helm's merge semantics ---------------------------------------------------------------------
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge user values the way ``helm -f a.yaml -f b.yaml`` does: maps key by key, the rest
+    replaced. A ``null`` is kept, so that Helm still removes that chart default."""
+    merged = copy.copy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def coalesce(chart_defaults: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """What the chart templates see: user values over the chart's defaults, ``null`` deleting."""
+    merged = copy.deepcopy(dict(chart_defaults))
+    for key, value in values.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = coalesce(merged[key], value)
+        elif isinstance(value, Mapping):
+            merged[key] = coalesce({}, value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def resource_prefix(values: Mapping[str, Any], release_name: str) -> str:
+    """The prefix the chart puts before its resource names (``""`` with the chart's default).
+
+    Mirrors the chart's ``jupyterhub.fullname.dash`` helper: a string ``fullnameOverride``
+    (the default is ``""``) is used as is; ``null`` falls back to the release and chart name.
+    """
+    override = values.get("fullnameOverride", "")
+    if isinstance(override, str):
+        fullname = override
+    else:
+        name = values.get("nameOverride") or CHART_NAME
+        fullname = release_name if name in release_name else f"{release_name}-{name}"
+    return f"{fullname}-" if fullname else ""
+
+
+def proxy_public_service(values: Mapping[str, Any], release_name: str) -> str:
+    """Name of the chart's public proxy Service."""
+    return f"{resource_prefix(values, release_name)}proxy-public"
+
+
+def hub_url(values: Mapping[str, Any], release_name: str, namespace: str) -> str:
+    """The hub's in-cluster URL (its Service, port and base URL)."""
+    base = str(values.get("hub", {}).get("baseUrl") or "/").strip("/")
+    path = f"/{base}/hub/" if base else "/hub/"
+    service = f"{resource_prefix(values, release_name)}hub"
+    return f"http://{service}.{namespace}.svc.cluster.local:{HUB_PORT}{path}"
