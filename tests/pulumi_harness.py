@@ -138,7 +138,9 @@ class Harness:
 
     def set_config(self, config: dict[str, Any], secrets: dict[str, str] | None = None) -> None:
         """Set this project's config as the CLI passes it: full keys, JSON string values."""
-        items = {f"{PROJECT}:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
+        items = {
+            f"{PROJECT}:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in config.items()
+        }
         secrets = secrets or {}
         items.update({f"{PROJECT}:{k}": v for k, v in secrets.items()})
         pulumi.runtime.set_all_config(items, [f"{PROJECT}:{k}" for k in secrets])

@@ -4,7 +4,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import yaml
 
@@ -26,7 +26,9 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m up2u_jupyter", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
     for name, help_text in (
         ("values", "print the Helm values a stack deploys, as YAML, secrets as placeholders"),
         ("check", "validate a stack's config"),
@@ -66,7 +68,7 @@ def secret_warnings(config: StackConfig, settings: Settings) -> list[str]:
     return warnings
 
 
-def offline_values(settings: Settings) -> dict:
+def offline_values(settings: Settings) -> dict[str, Any]:
     """The stack's values with every secret replaced by a placeholder."""
     return build_values(settings, ChartSecrets(PLACEHOLDER, PLACEHOLDER, PLACEHOLDER))
 

@@ -23,7 +23,7 @@ from .values import (
 )
 
 MAX_HISTORY = 10
-"""Helm revisions kept: enough to roll back a few deploys, bounded so release Secrets don't pile up."""
+"""Helm revisions kept: enough to roll back a few deploys, few enough not to pile up Secrets."""
 RELEASE_TIMEOUT_SECONDS = 900
 """The pre-puller hook waits for the user image on every node before the hub upgrades."""
 
@@ -119,7 +119,9 @@ class JupyterHub(pulumi.ComponentResource):
             ),
             # The hub reads the credentials Secret by name (secretKeyRef), which the
             # dependency graph cannot see: create it before the release starts the hub.
-            opts=pulumi.ResourceOptions.merge(guarded, pulumi.ResourceOptions(depends_on=depends_on)),
+            opts=pulumi.ResourceOptions.merge(
+                guarded, pulumi.ResourceOptions(depends_on=depends_on)
+            ),
         )
         status = release.status
 

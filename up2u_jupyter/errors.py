@@ -14,7 +14,6 @@ class Problem:
     """What is wrong and the fix, in one sentence."""
 
 
-
 class ConfigError(Exception):
     """A stack config (or stack file) the program refuses, with every problem found in it."""
 

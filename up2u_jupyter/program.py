@@ -30,7 +30,10 @@ def stack_settings(stack: str) -> Settings:
         raise ConfigError(
             stack,
             [
-                Problem(f"{PROJECT}:{key}", f"required secret not set; run: {secret_set_command(key, stack)}")
+                Problem(
+                    f"{PROJECT}:{key}",
+                    f"required secret not set; run: {secret_set_command(key, stack)}",
+                )
                 for key in missing
             ],
         )

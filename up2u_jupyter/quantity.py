@@ -40,9 +40,7 @@ def parse_quantity(text: str | int | float) -> Decimal:
         return Decimal(str(text))
     match = _QUANTITY.fullmatch(text) if isinstance(text, str) else None
     if match is None:
-        raise QuantityError(
-            "not a Kubernetes quantity; write e.g. 500m, 0.5, 1Gi, 2G or 1e9"
-        )
+        raise QuantityError("not a Kubernetes quantity; write e.g. 500m, 0.5, 1Gi, 2G or 1e9")
     number = Decimal(match["number"])
     if match["binary"]:
         return number * _BINARY[match["binary"]]

@@ -32,7 +32,9 @@ SECRET_KEYS = ("oauthClientSecret", "dbPassword")
 """Config keys that hold secrets: set with ``pulumi config set --secret``, never read offline."""
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
-_HOSTNAME = re.compile(r"(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*")
+_HOSTNAME = re.compile(
+    r"(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*"
+)
 _RELEASE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -81,9 +83,7 @@ def _hostname(value: str) -> str:
 def _https_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme != "https" or not parts.hostname:
-        raise ValueError(
-            "not an https URL; use https://host/path"
-        )
+        raise ValueError("not an https URL; use https://host/path")
     return value
 
 
@@ -263,15 +263,21 @@ class Auth(Model):
 class LimitGuarantee(Model):
     """A resource's limit and guarantee (request) for each user server."""
 
+    limit: float | str | None = None
+    guarantee: float | str | None = None
+
     @model_validator(mode="after")
     def _guarantee_within_limit(self) -> "LimitGuarantee":
-        limit, guarantee = getattr(self, "limit"), getattr(self, "guarantee")
-        if limit is not None and guarantee is not None:
-            if parse_quantity(guarantee) > parse_quantity(limit):
-                raise RuleError(
-                    "guarantee",
-                    f"more than the limit {limit!r}; set a guarantee at or below the limit",
-                )
+        limit, guarantee = self.limit, self.guarantee
+        if (
+            limit is not None
+            and guarantee is not None
+            and parse_quantity(guarantee) > parse_quantity(limit)
+        ):
+            raise RuleError(
+                "guarantee",
+                f"more than the limit {limit!r}; set a guarantee at or below the limit",
+            )
         return self
 
 
@@ -373,8 +379,12 @@ class Settings(Model):
         if self.auth.type == "generic-oauth":
             if self.domain is None:
                 found.append(
-                    ("domain", None, "auth.type generic-oauth needs the public host name for its "
-                     "callback URL; set domain, e.g. jupyter.up2u.example.org")
+                    (
+                        "domain",
+                        None,
+                        "auth.type generic-oauth needs the public host name for its "
+                        "callback URL; set domain, e.g. jupyter.up2u.example.org",
+                    )
                 )
             for field in ("client_id", "authorize_url", "token_url", "userdata_url"):
                 if getattr(self.auth, field) is None:
@@ -382,24 +392,38 @@ class Settings(Model):
                     found.append((key, None, f"auth.type generic-oauth needs {key}; set it"))
         mode = self.https.mode
         if mode in ("letsencrypt", "secret") and self.domain is None:
-            found.append(("domain", None, f"https.mode {mode} needs domain; set the public host name"))
+            found.append(
+                ("domain", None, f"https.mode {mode} needs domain; set the public host name")
+            )
         if mode == "letsencrypt" and self.https.contact_email is None:
             found.append(
-                ("https.contactEmail", None,
-                 "https.mode letsencrypt needs a contact e-mail for Let's Encrypt; set it")
+                (
+                    "https.contactEmail",
+                    None,
+                    "https.mode letsencrypt needs a contact e-mail for Let's Encrypt; set it",
+                )
             )
         if mode == "secret" and self.https.secret_name is None:
             found.append(
-                ("https.secretName", None,
-                 "https.mode secret needs the name of the TLS Secret in the namespace; set it")
+                (
+                    "https.secretName",
+                    None,
+                    "https.mode secret needs the name of the TLS Secret in the namespace; set it",
+                )
             )
         if self.protect:
-            for key, image in (("hub.image", self.hub.image), ("singleuser.image", self.singleuser.image)):
+            for key, image in (
+                ("hub.image", self.hub.image),
+                ("singleuser.image", self.singleuser.image),
+            ):
                 if image is not None and not image.pinned:
                     found.append(
-                        (f"{key}.tag", image.tag,
-                         "protected stacks must pin images; set a tag that names one build "
-                         "(e.g. v1.0.3), not latest or nothing")
+                        (
+                            f"{key}.tag",
+                            image.tag,
+                            "protected stacks must pin images; set a tag that names one build "
+                            "(e.g. v1.0.3), not latest or nothing",
+                        )
                     )
         return found
 
@@ -440,8 +464,10 @@ def _problem_from_pydantic(error: Any, raw: Mapping[str, Any]) -> Problem:
     if kind == "extra_forbidden":
         known = _known_keys(loc[:-1])
         close = difflib.get_close_matches(loc[-1], known, n=1, cutoff=0.6)
-        hint = f"did you mean {'.'.join([*loc[:-1], close[0]])}?" if close else (
-            f"known keys here: {', '.join(sorted(known))}"
+        hint = (
+            f"did you mean {'.'.join([*loc[:-1], close[0]])}?"
+            if close
+            else (f"known keys here: {', '.join(sorted(known))}")
         )
         return Problem(key, f"unknown key; {hint}")
     value = _lookup(raw, loc)
@@ -451,7 +477,11 @@ def _problem_from_pydantic(error: Any, raw: Mapping[str, Any]) -> Problem:
         return Problem(key, "required but not set; set it")
     if kind in ("literal_error", "enum"):
         return Problem(key, f"{shown}: {message}")
-    if kind.endswith("_type") or kind.endswith("_parsing") or kind in ("greater_than", "greater_than_equal", "string_too_short"):
+    if (
+        kind.endswith("_type")
+        or kind.endswith("_parsing")
+        or kind in ("greater_than", "greater_than_equal", "string_too_short")
+    ):
         return Problem(key, f"{shown}: {message[0].lower()}{message[1:]}; fix the value")
     return Problem(key, f"{shown}: {message}")
 

@@ -66,11 +66,12 @@ def read_stack_config(project_dir: Path, stack: str) -> StackConfig:
     project_file = project_dir / "Pulumi.yaml"
     path = stack_file(project_dir, stack)
     if not path.is_file():
-        known = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml")
-                       for p in project_dir.glob("Pulumi.*.yaml"))
-        raise UsageError(
-            f"no stack file {path.name} in {project_dir}; known stacks: {', '.join(known) or 'none'}"
+        known = sorted(
+            p.name.removeprefix("Pulumi.").removesuffix(".yaml")
+            for p in project_dir.glob("Pulumi.*.yaml")
         )
+        stacks = ", ".join(known) or "none"
+        raise UsageError(f"no stack file {path.name} in {project_dir}; known stacks: {stacks}")
     items: dict[str, Any] = {}
     if project_file.is_file():
         project = _load_yaml(project_file, stack)
@@ -92,7 +93,8 @@ def _load_yaml(path: Path, stack: str) -> Any:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
         reason = getattr(error, "problem", None) or "not valid YAML"
         raise ConfigError(
-            stack, [Problem(path.name, f"not valid YAML at {where} ({reason}); fix the syntax there")]
+            stack,
+            [Problem(path.name, f"not valid YAML at {where} ({reason}); fix the syntax there")],
         ) from None
     except UnicodeDecodeError:
         raise ConfigError(stack, [Problem(path.name, "not UTF-8 text; save it as UTF-8")]) from None
@@ -103,11 +105,13 @@ def _config_section(document: Any, path: Path, stack: str) -> dict[str, Any]:
         return {}
     if not isinstance(document, Mapping):
         raise ConfigError(
-            stack, [Problem(path.name, "must be a YAML mapping with a 'config:' section; fix the file")]
+            stack,
+            [Problem(path.name, "must be a YAML mapping with a 'config:' section; fix the file")],
         )
     section = document.get("config") or {}
     if not isinstance(section, Mapping):
         raise ConfigError(
-            stack, [Problem(f"{path.name}: config", "must be a mapping of config keys; fix the file")]
+            stack,
+            [Problem(f"{path.name}: config", "must be a mapping of config keys; fix the file")],
         )
     return dict(section)

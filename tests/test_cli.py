@@ -1,0 +1,167 @@
+"""The offline commands: `values` and `check`, their exit codes and their messages."""
+
+import io
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT, minimal_config, write_stack
+from up2u_jupyter.cli import PLACEHOLDER, run
+from up2u_jupyter.stackfile import read_stack_config
+
+
+def call(*argv):
+    out, err = io.StringIO(), io.StringIO()
+    code = run(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_check_accepts_the_committed_stacks(stack):
+    code, out, err = call("check", "--stack", stack, "--project-dir", str(ROOT))
+    assert (code, out) == (0, f"stack {stack}: config is valid\n")
+    assert f"up2u-jupyter:oauthClientSecret (stack {stack}) is not set" in err
+
+
+def test_values_prints_yaml_with_placeholders_for_every_secret():
+    code, out, _ = call("values", "--stack", "prod", "--project-dir", str(ROOT))
+    values = yaml.safe_load(out)
+    assert code == 0
+    assert values["proxy"]["secretToken"] == PLACEHOLDER
+    assert values["hub"]["cookieSecret"] == PLACEHOLDER
+    assert values["hub"]["config"]["CryptKeeper"]["keys"] == [PLACEHOLDER]
+    assert values["hub"]["activeServerLimit"] == 100
+
+
+def test_values_output_is_deterministic_for_diffs():
+    first = call("values", "--stack", "prod", "--project-dir", str(ROOT))[1]
+    assert first == call("values", "--stack", "prod", "--project-dir", str(ROOT))[1]
+
+
+@pytest.mark.parametrize("form", ["encrypted", "plain", "absent"])
+def test_secrets_are_never_printed_whatever_their_form(project_dir, form):
+    extra = {
+        "encrypted": {"up2u-jupyter:oauthClientSecret": {"secure": "v1:c2VjcmV0LXZhbHVlLWhlcmU="}},
+        "plain": {"up2u-jupyter:oauthClientSecret": "plain-text-client-secret"},
+        "absent": {},
+    }[form]
+    write_stack(project_dir, "s", minimal_config(), **extra)
+    code, out, err = call("values", "--stack", "s", "--project-dir", str(project_dir))
+    assert code == 0
+    assert "plain-text-client-secret" not in out + err
+    assert "c2VjcmV0LXZhbHVlLWhlcmU" not in out + err
+    if form == "absent":
+        assert "is not set" in err
+    elif form == "plain":
+        assert "stored in plain text" in err
+    else:
+        assert err == ""
+
+
+def test_check_reports_every_problem_and_exits_1(project_dir):
+    write_stack(project_dir, "bad", minimal_config(namespace="Bad", cull={"every": 99999}))
+    code, out, err = call("check", "--stack", "bad", "--project-dir", str(project_dir))
+    assert (code, out) == (1, "")
+    lines = err.splitlines()
+    assert [line.split(" ")[1] for line in lines] == [
+        "up2u-jupyter:namespace",
+        "up2u-jupyter:cull.every",
+    ]
+    assert all(line.startswith("error: ") and "(stack bad)" in line for line in lines)
+
+
+def test_values_refuses_an_invalid_config_exactly_as_check(project_dir):
+    write_stack(project_dir, "bad", minimal_config(namespace="Bad"))
+    check = call("check", "--stack", "bad", "--project-dir", str(project_dir))
+    values = call("values", "--stack", "bad", "--project-dir", str(project_dir))
+    assert values == check and values[0] == 1
+
+
+def test_invalid_yaml_is_a_config_error_naming_file_and_line(project_dir):
+    (project_dir / "Pulumi.broken.yaml").write_text(
+        "config:\n  up2u-jupyter:namespace: [jhub\n  x: 1\n"
+    )
+    code, _, err = call("check", "--stack", "broken", "--project-dir", str(project_dir))
+    assert code == 1
+    assert err.startswith("error: Pulumi.broken.yaml (stack broken): not valid YAML at line 3")
+    assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("- a list\n", "must be a YAML mapping"),
+        ("config: [1, 2]\n", "must be a mapping of config keys"),
+    ],
+)
+def test_stack_file_of_the_wrong_shape_is_a_config_error(project_dir, text, message):
+    (project_dir / "Pulumi.odd.yaml").write_text(text)
+    code, _, err = call("check", "--stack", "odd", "--project-dir", str(project_dir))
+    assert code == 1 and message in err
+
+
+def test_encrypted_non_secret_key_cannot_be_checked_offline(project_dir):
+    write_stack(project_dir, "s", minimal_config(), **{"up2u-jupyter:domain": {"secure": "v1:abc"}})
+    code, _, err = call("check", "--stack", "s", "--project-dir", str(project_dir))
+    assert code == 1 and "set it without --secret" in err
+
+
+def test_missing_stack_file_is_a_usage_error(project_dir):
+    write_stack(project_dir, "dev", minimal_config())
+    code, _, err = call("check", "--stack", "nope", "--project-dir", str(project_dir))
+    assert code == 2
+    assert err == f"error: no stack file Pulumi.nope.yaml in {project_dir}; known stacks: dev\n"
+
+
+@pytest.mark.parametrize(
+    "argv", [[], ["check"], ["frobnicate", "--stack", "dev"], ["check", "--stack"]]
+)
+def test_bad_arguments_are_usage_errors(argv):
+    code, _, err = call(*argv)
+    assert code == 2 and err.startswith("error: ") and len(err.splitlines()) == 1
+
+
+def test_bare_keys_and_project_defaults_are_read_like_pulumi(project_dir):
+    (project_dir / "Pulumi.yaml").write_text(
+        (ROOT / "Pulumi.yaml").read_text()
+        + "config:\n  up2u-jupyter:namespace:\n    default: from-project\n"
+        + "  releaseName:\n    value: from-project-value\n"
+    )
+    config = minimal_config()
+    path = project_dir / "Pulumi.s.yaml"
+    path.write_text(yaml.safe_dump({"config": {**config, "kubernetes:context": "ctx"}}))
+    code, _, _ = call("values", "--stack", "s", "--project-dir", str(project_dir))
+    assert code == 0
+
+    settings = read_stack_config(project_dir, "s").values
+    assert (
+        settings["namespace"] == "from-project" and settings["releaseName"] == "from-project-value"
+    )
+    assert "kubernetes:context" not in settings and "context" not in settings
+
+
+def test_module_entry_point_runs_with_no_traceback(project_dir):
+    write_stack(project_dir, "bad", minimal_config(domain="https://x.example.org"))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "up2u_jupyter",
+            "check",
+            "--stack",
+            "bad",
+            "--project-dir",
+            str(project_dir),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith(
+        "error: up2u-jupyter:domain (stack bad): 'https://x.example.org'"
+    )

@@ -1,0 +1,212 @@
+"""The JupyterHub component under Pulumi mocks: graph, parents, protection and secretness."""
+
+import json
+
+import pulumi
+import pytest
+
+from tests.conftest import minimal_config
+from tests.pulumi_harness import CLUSTER_IP, LB_IP, Mocks, fake_hex, start, stop, unwrap
+from up2u_jupyter.component import MAX_HISTORY, JupyterHub, JupyterHubArgs
+from up2u_jupyter.settings import load_settings
+
+NAMESPACE = "kubernetes:core/v1:Namespace"
+SECRET = "kubernetes:core/v1:Secret"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+SERVICE = "kubernetes:core/v1:Service"
+RANDOM = "random:index/randomBytes:RandomBytes"
+COMPONENT = "up2u:jupyter:JupyterHub"
+OAUTH_SECRET = "oauth-client-secret-value-42"
+DB_PASSWORD = "db-password-value-43"
+
+
+@pytest.fixture
+def harness():
+    h = start()
+    yield h
+    stop(h)
+
+
+def deploy(harness, config=None, oauth=OAUTH_SECRET, db=None):
+    settings = load_settings(config or minimal_config(), "test")
+
+    def program():
+        return JupyterHub(
+            "up2u", JupyterHubArgs(settings, oauth_client_secret=oauth, db_password=db)
+        )
+
+    return harness.run(program)
+
+
+def test_resource_graph(harness):
+    deploy(harness)
+    types = sorted(r.type for r in harness.monitor.registrations)
+    assert types == sorted([COMPONENT, NAMESPACE, RANDOM, RANDOM, RANDOM, SECRET, RELEASE, SERVICE])
+
+
+def test_every_resource_is_a_child_of_the_component(harness):
+    deploy(harness)
+    component = harness.one(COMPONENT)
+    children = [r for r in harness.monitor.registrations if r is not component]
+    assert children and all(r.parent == component.urn for r in children)
+    assert all(r.name.startswith("up2u-") for r in children)
+
+
+def test_namespace_is_created_with_the_configured_name(harness):
+    deploy(harness, minimal_config(namespace="edu"))
+    assert harness.one(NAMESPACE).inputs["metadata"]["name"] == "edu"
+
+
+def test_release_pins_chart_and_bounds_history(harness):
+    deploy(harness, minimal_config(releaseName="up2u", chart={"version": "4.4.0"}))
+    inputs = unwrap(harness.one(RELEASE).inputs)[0]
+    assert inputs["name"] == "up2u"
+    assert inputs["chart"] == "jupyterhub"
+    assert inputs["version"] == "4.4.0"
+    assert inputs["repositoryOpts"] == {"repo": "https://hub.jupyter.org/helm-chart/"}
+    assert inputs["namespace"] == "jhub"
+    assert inputs["cleanupOnFail"] is True
+    assert inputs["maxHistory"] == MAX_HISTORY
+    assert inputs["timeout"] > 300
+    assert inputs["allowNullValues"] is True
+
+
+def test_release_values_are_the_values_builders_output(harness):
+    deploy(harness, minimal_config(hub={"activeServerLimit": 3}))
+    values = unwrap(harness.one(RELEASE).inputs)[0]["values"]
+    assert values["hub"]["activeServerLimit"] == 3
+    assert values["hub"]["config"]["GenericOAuthenticator"]["client_id"] == "up2u-test"
+
+
+@pytest.mark.parametrize("protect", [True, False])
+def test_protect_guards_release_and_namespace_only(harness, protect):
+    deploy(harness, minimal_config(protect=protect))
+    assert harness.one(NAMESPACE).protect is protect
+    assert harness.one(RELEASE).protect is protect
+    assert not any(r.protect for r in harness.registered(RANDOM))
+    assert harness.one(SECRET).protect is False
+
+
+def test_generated_chart_secrets_are_32_random_bytes(harness):
+    deploy(harness)
+    randoms = harness.registered(RANDOM)
+    assert sorted(r.name for r in randoms) == [
+        "up2u-cookie-secret",
+        "up2u-crypt-key",
+        "up2u-proxy-token",
+    ]
+    assert all(r.inputs["length"] == 32 for r in randoms)
+
+
+def test_generated_secrets_reach_the_values_as_secrets(harness):
+    deploy(harness)
+    inputs, secret_paths = unwrap(harness.one(RELEASE).inputs)
+    assert "values" in secret_paths  # the engine encrypts the values in state
+    values = inputs["values"]
+    assert values["proxy"]["secretToken"] == fake_hex("up2u-proxy-token")
+    assert values["hub"]["cookieSecret"] == fake_hex("up2u-cookie-secret")
+    assert values["hub"]["config"]["CryptKeeper"]["keys"] == [fake_hex("up2u-crypt-key")]
+
+
+def test_oauth_secret_is_never_in_release_values(harness):
+    deploy(harness)
+    release_inputs = json.dumps(unwrap(harness.one(RELEASE).inputs)[0])
+    assert OAUTH_SECRET not in release_inputs
+
+
+def test_oauth_secret_lives_in_a_secret_kubernetes_resource(harness):
+    deploy(harness)
+    secret = harness.one(SECRET)
+    inputs, secret_paths = unwrap(secret.inputs)
+    assert inputs["metadata"] == {"name": "jhub-up2u-credentials", "namespace": "jhub"}
+    assert inputs["stringData"] == {"oauth-client-secret": OAUTH_SECRET}
+    assert "stringData" in secret_paths
+
+
+def test_release_waits_for_the_credentials_secret(harness):
+    deploy(harness)
+    assert harness.one(SECRET).urn in harness.one(RELEASE).dependencies
+
+
+def test_postgres_password_goes_to_the_secret_not_the_values(harness):
+    config = minimal_config(
+        hub={"db": {"type": "postgres", "url": "postgresql+psycopg2://hub@db/hub"}}
+    )
+    deploy(harness, config, db=DB_PASSWORD)
+    assert unwrap(harness.one(SECRET).inputs)[0]["stringData"] == {
+        "oauth-client-secret": OAUTH_SECRET,
+        "db-password": DB_PASSWORD,
+    }
+    assert DB_PASSWORD not in json.dumps(unwrap(harness.one(RELEASE).inputs)[0])
+
+
+def test_proxy_public_service_is_looked_up_in_the_release_namespace(harness):
+    deploy(harness, minimal_config(namespace="edu"))
+    assert harness.one(SERVICE).read_id == "edu/proxy-public"
+
+
+def test_component_outputs(harness):
+    hub = deploy(harness, minimal_config(namespace="edu", releaseName="up2u"))
+    expected = {
+        "namespace": "edu",
+        "release_name": "up2u",
+        "chart_version": "4.4.0",
+        "release_status": "deployed",
+        "hub_url": "http://hub.edu.svc.cluster.local:8081/hub/",
+        "proxy_endpoint": LB_IP,
+        "public_url": "https://jupyter.example.org/",
+        "oauth_callback_url": "https://jupyter.example.org/hub/oauth_callback",
+    }
+    resolved = {name: harness.resolve(getattr(hub, name)) for name in expected}
+    assert resolved == {name: (value, False) for name, value in expected.items()}
+
+
+def test_no_output_carries_a_secret_value(harness):
+    hub = deploy(harness)
+    names = [
+        "namespace",
+        "release_name",
+        "chart_version",
+        "release_status",
+        "hub_url",
+        "proxy_endpoint",
+        "public_url",
+        "oauth_callback_url",
+    ]
+    texts = json.dumps([harness.resolve(getattr(hub, n))[0] for n in names])
+    for secret in [
+        OAUTH_SECRET,
+        *(fake_hex(f"up2u-{p}") for p in ("proxy-token", "cookie-secret", "crypt-key")),
+    ]:
+        assert secret not in texts
+
+
+def test_proxy_endpoint_falls_back_to_hostname_then_cluster_ip():
+    for ingress, expected in (
+        ([{"hostname": "lb.example.net"}], "lb.example.net"),
+        ([], CLUSTER_IP),
+    ):
+        h = start(Mocks(lb_ingress=ingress))
+        try:
+            hub = deploy(h)
+            assert h.resolve(hub.proxy_endpoint) == (expected, False)
+        finally:
+            stop(h)
+
+
+def test_plain_http_stack_has_an_http_public_url(harness):
+    hub = deploy(harness, minimal_config(https={"mode": "none"}))
+    assert harness.resolve(hub.public_url) == ("http://jupyter.example.org/", False)
+
+
+def test_missing_oauth_secret_creates_no_credentials_secret(harness):
+    # the program refuses this earlier (see test_program); the component does not invent one
+    deploy(harness, oauth=None)
+    assert harness.registered(SECRET) == []
+    assert harness.one(RELEASE).dependencies  # still ordered after the namespace
+
+
+def test_secret_input_from_config_stays_secret(harness):
+    deploy(harness, oauth=pulumi.Output.secret(OAUTH_SECRET))
+    _, secret_paths = unwrap(harness.one(SECRET).inputs)
+    assert "stringData" in secret_paths

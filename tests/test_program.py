@@ -1,0 +1,102 @@
+"""The Pulumi program: stack config as the CLI passes it -> settings -> exports."""
+
+import json
+
+import pulumi
+import pytest
+
+from tests.conftest import minimal_config
+from tests.pulumi_harness import LB_IP, start, stop, unwrap
+from up2u_jupyter import program
+
+
+@pytest.fixture
+def harness():
+    h = start(stack="prod")
+    yield h
+    stop(h)
+
+
+@pytest.fixture
+def exports(monkeypatch):
+    recorded = {}
+    monkeypatch.setattr(pulumi, "export", lambda name, value: recorded.__setitem__(name, value))
+    return recorded
+
+
+def test_program_exports_the_documented_outputs_none_secret(harness, exports):
+    harness.set_config(minimal_config(namespace="edu"), secrets={"oauthClientSecret": "s3cret"})
+    harness.run(program.main)
+    resolved = {name: harness.resolve(value) for name, value in exports.items()}
+    assert resolved == {
+        "namespace": ("edu", False),
+        "releaseName": ("jhub", False),
+        "chartVersion": ("4.4.0", False),
+        "releaseStatus": ("deployed", False),
+        "hubUrl": ("http://hub.edu.svc.cluster.local:8081/hub/", False),
+        "proxyEndpoint": (LB_IP, False),
+        "publicUrl": ("https://jupyter.example.org/", False),
+        "oauthCallbackUrl": ("https://jupyter.example.org/hub/oauth_callback", False),
+    }
+
+
+def test_config_objects_arrive_as_json_and_are_decoded(harness, exports):
+    harness.set_config(
+        minimal_config(hub={"activeServerLimit": 7}, protect=True, releaseName="123"),
+        secrets={"oauthClientSecret": "s3cret"},
+    )
+    harness.run(program.main)
+    release = harness.one("kubernetes:helm.sh/v3:Release")
+    inputs = unwrap(release.inputs)[0]
+    assert inputs["values"]["hub"]["activeServerLimit"] == 7
+    assert inputs["name"] == "123"  # a string key stays a string even when it looks like JSON
+    assert release.protect is True
+
+
+def test_config_secret_reaches_the_credentials_secret_as_secret(harness, exports):
+    harness.set_config(minimal_config(), secrets={"oauthClientSecret": "s3cret"})
+    harness.run(program.main)
+    inputs, secret_paths = unwrap(harness.one("kubernetes:core/v1:Secret").inputs)
+    assert inputs["stringData"] == {"oauth-client-secret": "s3cret"}
+    assert "stringData" in secret_paths
+    assert "s3cret" not in json.dumps(
+        unwrap(harness.one("kubernetes:helm.sh/v3:Release").inputs)[0]
+    )
+
+
+def test_missing_required_secret_fails_naming_the_command(harness, exports):
+    harness.set_config(minimal_config())
+    with pytest.raises(pulumi.RunError) as caught:
+        harness.run(program.main)
+    assert str(caught.value) == (
+        "up2u-jupyter:oauthClientSecret (stack prod): required secret not set; run: "
+        "pulumi config set --secret up2u-jupyter:oauthClientSecret <value> --stack prod"
+    )
+    assert harness.monitor.registrations == [] and exports == {}
+
+
+def test_invalid_config_fails_without_traceback_and_deploys_nothing(harness, exports):
+    harness.set_config(
+        minimal_config(cull={"timeout": 60, "every": 600}), secrets={"oauthClientSecret": "x"}
+    )
+    with pytest.raises(pulumi.RunError, match=r"^up2u-jupyter:cull.every \(stack prod\): 600"):
+        harness.run(program.main)
+    assert harness.monitor.registrations == []
+
+
+def test_other_namespaces_are_ignored(harness, exports):
+    harness.set_config(minimal_config(), secrets={"oauthClientSecret": "x"})
+    pulumi.runtime.set_config("kubernetes:context", "up2u-prod")
+    harness.run(program.main)
+    assert exports["namespace"]
+
+
+def test_config_from_the_environment_is_read_too(harness, exports, monkeypatch):
+    items = {
+        f"up2u-jupyter:{k}": json.dumps(v) if not isinstance(v, str) else v
+        for k, v in minimal_config(namespace="fromenv").items()
+    }
+    items["up2u-jupyter:oauthClientSecret"] = "x"
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps(items))
+    harness.run(program.main)
+    assert harness.resolve(exports["namespace"]) == ("fromenv", False)

@@ -1,0 +1,346 @@
+"""Values: each setting lands where z2jh 4.4.0 reads it, and every stack passes the chart schema."""
+
+import jsonschema
+import pytest
+import yaml
+
+from tests.conftest import ROOT, minimal_config
+from up2u_jupyter.settings import load_settings
+from up2u_jupyter.stackfile import read_stack_config
+from up2u_jupyter.values import (
+    ChartSecrets,
+    build_values,
+    coalesce,
+    deep_merge,
+    hub_url,
+    proxy_public_service,
+    resource_prefix,
+)
+
+SECRETS = ChartSecrets("PROXY-TOKEN", "COOKIE-SECRET", "CRYPT-KEY")
+
+
+def values_for(config):
+    return build_values(load_settings(config, "test"), SECRETS)
+
+
+def stack_values(stack):
+    config = read_stack_config(ROOT, stack)
+    return build_values(load_settings(config.values, stack), SECRETS)
+
+
+def assert_schema_valid(values, chart_defaults, chart_schema):
+    merged = coalesce(chart_defaults, values)
+    validator = jsonschema.validators.validator_for(chart_schema)(chart_schema)
+    errors = sorted(validator.iter_errors(merged), key=str)
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5])
+
+
+# --- the schema ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_committed_stacks_pass_the_chart_schema(stack, chart_defaults, chart_schema):
+    assert_schema_valid(stack_values(stack), chart_defaults, chart_schema)
+
+
+VARIANTS = {
+    "minimal": minimal_config(),
+    "letsencrypt": minimal_config(https={"mode": "letsencrypt", "contactEmail": "ops@example.org"}),
+    "tls-secret": minimal_config(https={"mode": "secret", "secretName": "jupyter-tls"}),
+    "plain-http": minimal_config(https={"mode": "none"}, proxy={"serviceType": "NodePort"}),
+    "postgres": minimal_config(
+        hub={"db": {"type": "postgres", "url": "postgresql+psycopg2://hub@db:5432/hub"}}
+    ),
+    "resources": minimal_config(
+        proxy={
+            "serviceType": "ClusterIP",
+            "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}},
+        },
+        hub={
+            "resources": {"requests": {"memory": "512Mi"}, "limits": {"memory": "1Gi"}},
+            "extraConfig": {"10-up2u": "c.JupyterHub.shutdown_on_logout = True"},
+            "db": {"storageClass": "fast", "storage": "5Gi"},
+        },
+        singleuser={"storage": {"storageClass": "standard"}, "extraEnv": {"TZ": "Europe/Rome"}},
+    ),
+    "everything-off": minimal_config(
+        cull={"enabled": False},
+        prePuller={"hook": False, "continuous": False},
+        scheduling={"userScheduler": False},
+    ),
+    "helm-values": minimal_config(
+        helmValues={
+            "hub": {"networkPolicy": {"enabled": False}},
+            "singleuser": {"startTimeout": 600},
+        }
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_config_variants_pass_the_chart_schema(name, chart_defaults, chart_schema):
+    assert_schema_valid(values_for(VARIANTS[name]), chart_defaults, chart_schema)
+
+
+def test_schema_check_catches_what_the_chart_rejects(chart_defaults, chart_schema):
+    # the 0.9-era layout: a top-level auth block and a string extraConfig
+    bad = deep_merge(values_for(minimal_config()), {"auth": {"type": "custom"}})
+    with pytest.raises(AssertionError, match="auth"):
+        assert_schema_valid(bad, chart_defaults, chart_schema)
+    bad = deep_merge(
+        values_for(minimal_config()), {"hub": {"extraConfig": "c.Spawner.cmd = ['x']"}}
+    )
+    with pytest.raises(AssertionError, match="extraConfig"):
+        assert_schema_valid(bad, chart_defaults, chart_schema)
+
+
+# --- every seed setting lands where 4.4.0 reads it --------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def prod():
+    return stack_values("prod")
+
+
+def test_prod_proxy_https_is_offloaded(prod):
+    assert prod["proxy"]["https"] == {"enabled": True, "type": "offload"}
+    assert prod["proxy"]["service"]["type"] == "LoadBalancer"
+
+
+def test_prod_hub_image_templates_and_limits(prod):
+    hub = prod["hub"]
+    assert hub["image"] == {
+        "name": "registry.up2u.example.org/jupyter/k8s-hub",
+        "tag": "4.4.0-up2u.1",
+    }
+    assert hub["templatePaths"] == ["/opt/up2u/templates"]
+    assert hub["activeServerLimit"] == 100
+    assert hub["concurrentSpawnLimit"] == 10
+
+
+def test_prod_authenticator_is_generic_oauth_against_eduteams(prod):
+    config = prod["hub"]["config"]
+    assert config["JupyterHub"]["authenticator_class"] == "generic-oauth"
+    oauth = config["GenericOAuthenticator"]
+    assert oauth["login_service"] == "eduTEAMS"
+    assert oauth["client_id"] == "up2u-jupyter-prod"
+    assert oauth["authorize_url"] == "https://proxy.eduteams.org/saml2sp/OIDC/authorization"
+    assert oauth["token_url"] == "https://proxy.eduteams.org/OIDC/token"
+    assert oauth["userdata_url"] == "https://proxy.eduteams.org/OIDC/userinfo"
+    assert oauth["username_claim"] == "sub"
+    assert oauth["scope"] == ["openid"]
+    assert oauth["userdata_params"] == {"state": "state"}
+    assert oauth["oauth_callback_url"] == "https://jupyter.up2u.example.org/hub/oauth_callback"
+    assert oauth["allow_all"] is True
+
+
+def test_no_removed_or_deprecated_oauthenticator_options(prod):
+    oauth = prod["hub"]["config"]["GenericOAuthenticator"]
+    for old in ("username_key", "userdata_method", "extra_params", "tls_verify", "client_secret"):
+        assert old not in oauth
+
+
+def test_admins_come_from_config_not_the_database(prod):
+    assert prod["hub"]["config"]["Authenticator"]["admin_users"] == [
+        "5f2b1e0c9a7d4b3e8f6a1c2d3e4f5a6b@eduteams.org"
+    ]
+
+
+def test_prod_singleuser_settings(prod):
+    user = prod["singleuser"]
+    assert user["defaultUrl"] == "/lab"
+    assert "cmd" not in user  # the chart's jupyterhub-singleuser serves JupyterLab at /lab
+    assert user["image"] == {
+        "name": "registry.up2u.example.org/jupyter/k8s-single-user",
+        "tag": "4.4.0-up2u.1",
+    }
+    assert user["cpu"] == {"limit": 2.0, "guarantee": 0.5}
+    assert user["memory"] == {"limit": "2G", "guarantee": "1G"}
+    assert user["storage"] == {"capacity": "10G"}
+
+
+def test_prod_scheduler_prepuller_and_culling(prod):
+    assert prod["scheduling"] == {"userScheduler": {"enabled": False}}
+    assert prod["prePuller"] == {"hook": {"enabled": True}, "continuous": {"enabled": True}}
+    assert prod["cull"] == {
+        "enabled": True,
+        "timeout": 1800,
+        "every": 180,
+        "maxAge": 0,
+        "users": False,
+    }
+
+
+def test_extra_config_is_a_map(prod):
+    assert isinstance(prod["hub"]["extraConfig"], dict)
+
+
+# --- secrets -------------------------------------------------------------------------------------
+
+
+def test_the_three_chart_secrets_are_passed_explicitly():
+    values = values_for(minimal_config())
+    assert values["proxy"]["secretToken"] == "PROXY-TOKEN"
+    assert values["hub"]["cookieSecret"] == "COOKIE-SECRET"
+    assert values["hub"]["config"]["CryptKeeper"]["keys"] == ["CRYPT-KEY"]
+
+
+def test_oauth_client_secret_reaches_the_hub_from_a_kubernetes_secret():
+    values = values_for(minimal_config(releaseName="jhub-dev"))
+    assert values["hub"]["extraEnv"] == {
+        "OAUTH_CLIENT_SECRET": {
+            "valueFrom": {
+                "secretKeyRef": {"name": "jhub-dev-up2u-credentials", "key": "oauth-client-secret"}
+            }
+        }
+    }
+    assert "client_secret" not in values["hub"]["config"]["GenericOAuthenticator"]
+
+
+def test_postgres_password_comes_from_the_secret_never_hub_db_password():
+    values = values_for(VARIANTS["postgres"])
+    assert values["hub"]["db"] == {
+        "type": "postgres",
+        "url": "postgresql+psycopg2://hub@db:5432/hub",
+    }
+    assert (
+        values["hub"]["extraEnv"]["PGPASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == "db-password"
+    )
+    assert "password" not in values["hub"]["db"]
+
+
+def test_hub_database_volume_is_kept_on_uninstall():
+    pvc = values_for(minimal_config())["hub"]["db"]["pvc"]
+    assert pvc["annotations"] == {"helm.sh/resource-policy": "keep"}
+    assert pvc["storage"] == "1Gi"
+
+
+# --- details ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("https", "expected"),
+    [
+        ({"mode": "none"}, {"enabled": False}),
+        (
+            {"mode": "letsencrypt", "contactEmail": "ops@example.org"},
+            {
+                "enabled": True,
+                "type": "letsencrypt",
+                "hosts": ["jupyter.example.org"],
+                "letsencrypt": {"contactEmail": "ops@example.org"},
+            },
+        ),
+        (
+            {"mode": "secret", "secretName": "tls"},
+            {
+                "enabled": True,
+                "type": "secret",
+                "hosts": ["jupyter.example.org"],
+                "secret": {"name": "tls"},
+            },
+        ),
+    ],
+)
+def test_https_modes_map_to_the_chart(https, expected):
+    assert values_for(minimal_config(https=https))["proxy"]["https"] == expected
+
+
+def test_plain_http_stack_registers_an_http_callback():
+    oauth = values_for(minimal_config(https={"mode": "none"}))["hub"]["config"][
+        "GenericOAuthenticator"
+    ]
+    assert oauth["oauth_callback_url"] == "http://jupyter.example.org/hub/oauth_callback"
+
+
+def test_untagged_image_is_explicitly_latest_not_the_chart_tag():
+    values = values_for(minimal_config(singleuser={"image": {"name": "example.org/user"}}))
+    assert values["singleuser"]["image"] == {"name": "example.org/user", "tag": "latest"}
+
+
+def test_helm_values_merge_last_and_deep():
+    config = minimal_config(
+        hub={"activeServerLimit": 5},
+        helmValues={
+            "hub": {"activeServerLimit": 7, "networkPolicy": {"enabled": False}},
+            "debug": {"enabled": True},
+        },
+    )
+    values = values_for(config)
+    assert values["hub"]["activeServerLimit"] == 7
+    assert values["hub"]["networkPolicy"] == {"enabled": False}
+    assert values["hub"]["concurrentSpawnLimit"] == 64  # untouched siblings stay
+    assert values["debug"] == {"enabled": True}
+
+
+def test_null_in_helm_values_is_kept_so_helm_removes_the_default(chart_defaults):
+    values = values_for(minimal_config(helmValues={"singleuser": {"cloudMetadata": None}}))
+    assert values["singleuser"]["cloudMetadata"] is None
+    assert "cloudMetadata" not in coalesce(chart_defaults, values)["singleuser"]
+
+
+def test_deep_merge_does_not_mutate_its_inputs():
+    base = {"a": {"b": 1}}
+    override = {"a": {"c": [1]}}
+    merged = deep_merge(base, override)
+    merged["a"]["c"].append(2)
+    assert base == {"a": {"b": 1}} and override == {"a": {"c": [1]}}
+
+
+def test_coalesce_replaces_lists_and_scalars():
+    assert coalesce({"a": [1, 2], "b": {"c": 1, "d": 2}}, {"a": [3], "b": {"c": 9}}) == {
+        "a": [3],
+        "b": {"c": 9, "d": 2},
+    }
+
+
+@pytest.mark.parametrize(
+    ("overrides", "release", "prefix"),
+    [
+        ({}, "jhub", ""),
+        ({"fullnameOverride": "up2u"}, "jhub", "up2u-"),
+        ({"fullnameOverride": None}, "jhub", "jhub-jupyterhub-"),
+        ({"fullnameOverride": None}, "my-jupyterhub", "my-jupyterhub-"),
+        ({"fullnameOverride": None, "nameOverride": "hub"}, "jhub", "jhub-"),
+    ],
+)
+def test_resource_prefix_follows_the_chart_naming_helper(overrides, release, prefix):
+    assert resource_prefix(overrides, release) == prefix
+
+
+def test_public_service_and_hub_url_are_derived_from_values():
+    values = values_for(minimal_config(namespace="edu", helmValues={"fullnameOverride": "up2u"}))
+    assert proxy_public_service(values, "jhub") == "up2u-proxy-public"
+    assert hub_url(values, "jhub", "edu") == "http://up2u-hub.edu.svc.cluster.local:8081/hub/"
+
+
+def test_hub_url_honours_base_url():
+    values = values_for(minimal_config(helmValues={"hub": {"baseUrl": "/jupyter/"}}))
+    assert hub_url(values, "jhub", "jhub") == "http://hub.jhub.svc.cluster.local:8081/jupyter/hub/"
+
+
+def test_values_are_plain_yaml_serialisable():
+    text = yaml.safe_dump(values_for(VARIANTS["resources"]))
+    assert "10-up2u" in text
+
+
+def test_dev_requirements_pin_the_hub_images_python_stack():
+    from tests.conftest import CHART_DIR
+
+    pins_file = CHART_DIR / "hub-image-requirements.txt"
+    if not pins_file.is_file():
+        pytest.skip(f"chart reference data not found at {pins_file}")
+    image = _pins(pins_file.read_text())
+    ours = _pins((ROOT / "requirements-dev.txt").read_text())
+    for package in ("jupyterhub", "oauthenticator", "sqlalchemy"):
+        assert ours[package] == image[package], package
+
+
+def _pins(text):
+    pins = {}
+    for line in text.splitlines():
+        name, sep, version = line.split("#")[0].strip().partition("==")
+        if sep:
+            pins[name.strip().lower()] = version.strip()
+    return pins
