@@ -40,11 +40,11 @@ class Registration:
     name: str
     inputs: dict[str, Any]
     parent: str
-    protect: bool
     dependencies: list[str]
-    import_id: str
+    urn: str
+    protect: bool = False
+    import_id: str = ""
     read_id: str = ""
-    urn: str = ""
 
 
 class Mocks(pulumi.runtime.Mocks):
@@ -94,36 +94,32 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
-            self.registrations.append(
-                Registration(
-                    type=request.type,
-                    name=request.name,
-                    inputs=_deserialize(request.object),
-                    parent=request.parent,
-                    protect=bool(request.protect),
-                    dependencies=list(request.dependencies),
-                    import_id=request.importId,
-                    urn=response.urn,
-                )
+            self._record(
+                request,
+                response,
+                request.object,
+                protect=bool(request.protect),
+                import_id=request.importId,
             )
         return response
 
     def ReadResource(self, request: Any) -> Any:
         response = super().ReadResource(request)
+        self._record(request, response, request.properties, read_id=request.id)
+        return response
+
+    def _record(self, request: Any, response: Any, properties: Any, **options: Any) -> None:
         self.registrations.append(
             Registration(
                 type=request.type,
                 name=request.name,
-                inputs=_deserialize(request.properties),
+                inputs=_deserialize(properties),
                 parent=request.parent,
-                protect=False,
                 dependencies=list(request.dependencies),
-                import_id="",
-                read_id=request.id,
                 urn=response.urn,
+                **options,
             )
         )
-        return response
 
 
 @dataclass
