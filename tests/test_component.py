@@ -210,3 +210,33 @@ def test_secret_input_from_config_stays_secret(harness):
     deploy(harness, oauth=pulumi.Output.secret(OAUTH_SECRET))
     _, secret_paths = unwrap(harness.one(SECRET).inputs)
     assert "stringData" in secret_paths
+
+
+def _shape(registration):
+    """What a registration asks of the engine, apart from its import id."""
+    return (
+        registration.type,
+        registration.name,
+        json.dumps(unwrap(registration.inputs)[0], sort_keys=True, default=str),
+        registration.protect,
+        sorted(registration.dependencies),
+    )
+
+
+def test_adopt_imports_the_running_namespace_and_release_and_changes_nothing_else():
+    shapes = {}
+    for adopt in (False, True):
+        h = start()
+        try:
+            deploy(h, minimal_config(namespace="jhub", releaseName="jhub", adopt=adopt))
+            shapes[adopt] = [_shape(r) for r in h.monitor.registrations]
+            imports = {r.type: r.import_id for r in h.monitor.registrations if r.import_id}
+        finally:
+            stop(h)
+    assert imports == {NAMESPACE: "jhub", RELEASE: "jhub/jhub"}
+    assert shapes[True] == shapes[False]
+
+
+def test_without_adopt_nothing_is_imported(harness):
+    deploy(harness)
+    assert [r.import_id for r in harness.monitor.registrations if r.import_id] == []

@@ -116,3 +116,64 @@ def test_the_warning_check_bites_on_an_unknown_option(authenticator):
     config.GenericOAuthenticator.userdata_method = "GET"  # removed in OAuthenticator 16
     _, warnings = authenticator(config)
     assert any("userdata_method" in w for w in warnings)
+
+
+AUTHENTICATOR_CASES = {
+    "github": (
+        {"type": "github", "clientId": "gh-client", "allowedOrganizations": ["up2u"]},
+        "oauthenticator.github:GitHubOAuthenticator",
+        {"client_id": "gh-client", "allowed_organizations": {"up2u"}, "login_service": "GitHub"},
+    ),
+    "google": (
+        {
+            "type": "google",
+            "clientId": "g-client",
+            "hostedDomain": ["up2u.example.org"],
+            "allowAll": True,
+        },
+        "oauthenticator.google:GoogleOAuthenticator",
+        {"client_id": "g-client", "hosted_domain": ["up2u.example.org"], "allow_all": True},
+    ),
+    "dummy": (
+        {"type": "dummy", "allowedUsers": ["tester"]},
+        "jupyterhub.auth:DummyAuthenticator",
+        {"allowed_users": {"tester"}},
+    ),
+    "tmp": ({"type": "tmp"}, "tmpauthenticator:TmpAuthenticator", {}),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(AUTHENTICATOR_CASES))
+def test_other_authenticator_types_load_cleanly(kind, caplog, monkeypatch):
+    import importlib
+
+    auth_config, class_path, expected = AUTHENTICATOR_CASES[kind]
+    monkeypatch.setenv("OAUTH_CLIENT_SECRET", CLIENT_SECRET)
+    config = hub_config(load_settings(minimal_config(auth=auth_config), "dev"))
+    app = jupyterhub_app.JupyterHub(config=config)
+    module, _, name = class_path.partition(":")
+    cls = getattr(importlib.import_module(module), name)
+    assert app.authenticator_class is cls
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        auth = cls(config=config)
+    assert [r.getMessage() for r in caplog.records] == []
+    for attribute, value in expected.items():
+        assert getattr(auth, attribute) == value, attribute
+    if kind in ("github", "google"):
+        assert auth.client_secret == CLIENT_SECRET
+        assert auth.oauth_callback_url == "https://jupyter.example.org/hub/oauth_callback"
+
+
+def test_dummy_password_is_read_from_the_environment(monkeypatch):
+    from jupyterhub.auth import DummyAuthenticator
+
+    from up2u_jupyter.values import DUMMY_PASSWORD_CONFIG
+
+    monkeypatch.setenv("DUMMY_PASSWORD", "from-secret")
+    c = Config()
+    exec(DUMMY_PASSWORD_CONFIG, {"c": c})  # what the chart does with hub.extraConfig
+    # JupyterHub 5.3 deprecated this password in favour of SharedPasswordAuthenticator; it still
+    # works in 5.5, and migrated dummy stacks keep their behaviour (see README, migration).
+    with pytest.warns(DeprecationWarning, match="DummyAuthenticator.password is deprecated"):
+        assert DummyAuthenticator(config=c).password == "from-secret"

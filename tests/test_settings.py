@@ -31,8 +31,10 @@ def test_minimal_config_gets_the_documented_defaults():
     assert settings.https.mode == "offload"
     assert settings.proxy.service_type == "LoadBalancer"
     assert settings.hub.db.type == "sqlite-pvc" and settings.hub.db.storage == "1Gi"
-    assert settings.auth.login_service == "SSO" and settings.auth.username_claim == "sub"
-    assert settings.auth.scope == ["openid"]
+    assert settings.auth.effective_login_service == "SSO"
+    assert settings.auth.username_claim == "sub"
+    assert settings.auth.effective_scope == ["openid"]
+    assert settings.adopt is False
     assert settings.singleuser.default_url == "/lab"
     assert settings.singleuser.storage.capacity == "10Gi"
     assert settings.scheduling.user_scheduler is True
@@ -333,3 +335,64 @@ def test_snake_case_keys_are_rejected_with_the_camel_case_spelling():
     assert line.startswith(
         "up2u-jupyter:release_name (stack dev): unknown key; did you mean releaseName?"
     )
+
+
+# --- the chart's other authenticators (for migrated stacks) -------------------------------------
+
+
+def github_config(**auth):
+    return minimal_config(auth={"type": "github", "clientId": "gh", **auth})
+
+
+def test_github_needs_client_id_and_domain_but_no_endpoints():
+    config = github_config(allowedOrganizations=["up2u"])
+    settings = load_settings(config, "dev")
+    assert settings.required_secrets() == ["oauthClientSecret"]
+    assert settings.auth.effective_login_service is None  # the authenticator's own ("GitHub")
+    assert settings.auth.effective_scope is None
+
+
+def test_organization_is_an_allow_rule_for_github():
+    assert load_settings(github_config(allowedOrganizations=["up2u"]), "dev").auth
+
+
+@pytest.mark.parametrize(
+    ("auth", "key", "types"),
+    [
+        (
+            {"type": "github", "clientId": "c", "allowAll": True, "tokenUrl": "https://x/t"},
+            "auth.tokenUrl",
+            "generic-oauth",
+        ),
+        (
+            {"type": "dummy", "allowAll": True, "clientId": "c"},
+            "auth.clientId",
+            "generic-oauth or github or google",
+        ),
+        (
+            {"type": "google", "clientId": "c", "allowAll": True, "allowedOrganizations": ["o"]},
+            "auth.allowedOrganizations",
+            "github",
+        ),
+    ],
+)
+def test_options_of_another_authenticator_are_rejected(auth, key, types):
+    line = only_problem(minimal_config(auth=auth))
+    assert line.startswith(f"up2u-jupyter:{key} (stack dev)")
+    assert f"only used with auth.type {types}" in line
+
+
+def test_tmp_needs_no_allow_rule_and_no_secret():
+    settings = load_settings(minimal_config(auth={"type": "tmp"}), "dev")
+    assert settings.required_secrets() == []
+
+
+def test_dummy_needs_its_password_as_a_secret():
+    settings = load_settings(minimal_config(auth={"type": "dummy", "allowAll": True}), "dev")
+    assert settings.required_secrets() == ["dummyPassword"]
+
+
+@pytest.mark.parametrize("kind", ["dummy", "tmp"])
+def test_protected_stacks_refuse_test_authenticators(kind):
+    line = only_problem(minimal_config(protect=True, auth={"type": kind, "allowAll": True}))
+    assert line.startswith(f"up2u-jupyter:auth.type (stack dev): '{kind}'")

@@ -69,6 +69,12 @@ VARIANTS = {
         prePuller={"hook": False, "continuous": False},
         scheduling={"userScheduler": False},
     ),
+    "github": minimal_config(
+        auth={"type": "github", "clientId": "c", "allowedOrganizations": ["o"]}
+    ),
+    "google": minimal_config(auth={"type": "google", "clientId": "c", "allowAll": True}),
+    "dummy": minimal_config(auth={"type": "dummy", "allowAll": True}),
+    "tmp": minimal_config(auth={"type": "tmp"}),
     "helm-values": minimal_config(
         helmValues={
             "hub": {"networkPolicy": {"enabled": False}},
@@ -344,3 +350,30 @@ def _pins(text):
         if sep:
             pins[name.strip().lower()] = version.strip()
     return pins
+
+
+def test_dummy_password_reaches_the_hub_from_the_secret_only():
+    values = values_for(VARIANTS["dummy"])
+    assert values["hub"]["extraEnv"]["DUMMY_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": "jhub-up2u-credentials",
+        "key": "dummy-password",
+    }
+    assert "os.environ['DUMMY_PASSWORD']" in values["hub"]["extraConfig"]["up2u-dummy-password"]
+    assert "password" not in values["hub"]["config"]["DummyAuthenticator"]
+
+
+def test_github_values_carry_no_generic_options():
+    section = values_for(VARIANTS["github"])["hub"]["config"]["GitHubOAuthenticator"]
+    assert section == {
+        "allow_all": False,
+        "allowed_users": [],
+        "client_id": "c",
+        "oauth_callback_url": "https://jupyter.example.org/hub/oauth_callback",
+        "allowed_organizations": ["o"],
+    }
+
+
+def test_tmp_has_no_callback_and_an_empty_section():
+    values = values_for(VARIANTS["tmp"])
+    assert values["hub"]["config"]["TmpAuthenticator"] == {}
+    assert values["hub"]["extraEnv"] == {}

@@ -35,6 +35,7 @@ class JupyterHubArgs:
     settings: Settings
     oauth_client_secret: pulumi.Input[str] | None = None
     db_password: pulumi.Input[str] | None = None
+    dummy_password: pulumi.Input[str] | None = None
 
 
 class JupyterHub(pulumi.ComponentResource):
@@ -67,8 +68,15 @@ class JupyterHub(pulumi.ComponentResource):
         # (and Kubernetes then the users' volumes in that namespace): protected stacks refuse.
         guarded = pulumi.ResourceOptions(parent=self, protect=settings.protect)
 
+        # adopt: take over a namespace and release installed by hand (`helm upgrade --install`)
+        # instead of creating them, so the first `pulumi up` upgrades the running release.
+        adopted = adoption_ids(settings)
         namespace = Namespace(
-            f"{name}-namespace", metadata={"name": settings.namespace}, opts=guarded
+            f"{name}-namespace",
+            metadata={"name": settings.namespace},
+            opts=pulumi.ResourceOptions.merge(
+                guarded, pulumi.ResourceOptions(import_=adopted.get("namespace"))
+            ),
         )
         ns_name = namespace.metadata.name
 
@@ -83,7 +91,11 @@ class JupyterHub(pulumi.ComponentResource):
             crypt_key=pulumi.Output.secret(generated["crypt-key"].hex),
         )
 
-        provided = {"oauthClientSecret": args.oauth_client_secret, "dbPassword": args.db_password}
+        provided = {
+            "oauthClientSecret": args.oauth_client_secret,
+            "dbPassword": args.db_password,
+            "dummyPassword": args.dummy_password,
+        }
         string_data = {
             CREDENTIALS_KEYS[key]: pulumi.Output.secret(provided[key])
             for key in settings.required_secrets()
@@ -120,7 +132,8 @@ class JupyterHub(pulumi.ComponentResource):
             # The hub reads the credentials Secret by name (secretKeyRef), which the
             # dependency graph cannot see: create it before the release starts the hub.
             opts=pulumi.ResourceOptions.merge(
-                guarded, pulumi.ResourceOptions(depends_on=depends_on)
+                guarded,
+                pulumi.ResourceOptions(depends_on=depends_on, import_=adopted.get("release")),
             ),
         )
         status = release.status
@@ -161,6 +174,16 @@ class JupyterHub(pulumi.ComponentResource):
                 "oauthCallbackUrl": self.oauth_callback_url,
             }
         )
+
+
+def adoption_ids(settings: Settings) -> dict[str, str]:
+    """The ids of the existing namespace and release to import when ``adopt`` is set."""
+    if not settings.adopt:
+        return {}
+    return {
+        "namespace": settings.namespace,
+        "release": f"{settings.namespace}/{settings.release_name}",
+    }
 
 
 def _service_address(status: Any, spec: Any) -> str:

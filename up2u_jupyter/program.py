@@ -68,6 +68,7 @@ def main() -> None:
             settings=settings,
             oauth_client_secret=config.get_secret("oauthClientSecret"),
             db_password=config.get_secret("dbPassword"),
+            dummy_password=config.get_secret("dummyPassword"),
         ),
     )
     for name, value in outputs(hub).items():

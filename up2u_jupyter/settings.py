@@ -28,7 +28,7 @@ from .quantity import QuantityError, parse_quantity
 PROJECT = "up2u-jupyter"
 """The Pulumi project name, which is also the namespace of every config key."""
 
-SECRET_KEYS = ("oauthClientSecret", "dbPassword")
+SECRET_KEYS = ("oauthClientSecret", "dbPassword", "dummyPassword")
 """Config keys that hold secrets: set with ``pulumi config set --secret``, never read offline."""
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
@@ -234,25 +234,75 @@ class Hub(Model):
     db: HubDb = HubDb()
 
 
-class Auth(Model):
-    """Single sign-on through an OpenID Connect / OAuth2 provider (eduTEAMS for Up2U)."""
+AuthType = Literal["generic-oauth", "github", "google", "dummy", "tmp"]
+OAUTH_TYPES = ("generic-oauth", "github", "google")
+"""Authenticator types that sign in through an OAuth2 provider (client id + secret + callback)."""
+_ONLY_FOR: dict[str, tuple[str, ...]] = {
+    "client_id": OAUTH_TYPES,
+    "authorize_url": ("generic-oauth",),
+    "token_url": ("generic-oauth",),
+    "userdata_url": ("generic-oauth",),
+    "username_claim": ("generic-oauth",),
+    "userdata_params": ("generic-oauth",),
+    "scope": OAUTH_TYPES,
+    "login_service": OAUTH_TYPES,
+    "allowed_organizations": ("github",),
+    "hosted_domain": ("google",),
+}
 
-    type: Literal["generic-oauth"] = "generic-oauth"
-    login_service: NonEmptyStr = "SSO"
+
+class Auth(Model):
+    """How users sign in: single sign-on through OpenID Connect (eduTEAMS for Up2U) by default.
+
+    ``github``, ``google``, ``dummy`` and ``tmp`` are the chart's other built-in authenticators,
+    there for stacks migrated from old values files; protected stacks cannot use dummy or tmp.
+    """
+
+    type: AuthType = "generic-oauth"
+    login_service: NonEmptyStr | None = None
     client_id: NonEmptyStr | None = None
     authorize_url: HttpsUrl | None = None
     token_url: HttpsUrl | None = None
     userdata_url: HttpsUrl | None = None
     username_claim: NonEmptyStr = "sub"
-    scope: list[NonEmptyStr] = ["openid"]
+    scope: list[NonEmptyStr] | None = None
     userdata_params: dict[str, str] = {}
+    allowed_organizations: list[NonEmptyStr] = []
+    hosted_domain: list[NonEmptyStr] = []
     allow_all: bool = False
     allowed_users: list[NonEmptyStr] = []
     admin_users: list[NonEmptyStr] = []
 
+    @property
+    def effective_login_service(self) -> str | None:
+        """The login button's provider name: ``SSO`` for generic-oauth unless set."""
+        if self.login_service is None and self.type == "generic-oauth":
+            return "SSO"
+        return self.login_service
+
+    @property
+    def effective_scope(self) -> list[str] | None:
+        """Scopes requested: ``[openid]`` for generic-oauth unless set."""
+        if self.scope is None and self.type == "generic-oauth":
+            return ["openid"]
+        return self.scope
+
+    @model_validator(mode="after")
+    def _fields_fit_the_type(self) -> "Auth":
+        for name in sorted(self.model_fields_set):
+            allowed_types = _ONLY_FOR.get(name)
+            if allowed_types is not None and self.type not in allowed_types:
+                raise RuleError(
+                    to_camel(name),
+                    f"only used with auth.type {' or '.join(allowed_types)}, not {self.type}; "
+                    "remove it",
+                )
+        return self
+
     @model_validator(mode="after")
     def _someone_can_log_in(self) -> "Auth":
-        if not (self.allow_all or self.allowed_users or self.admin_users):
+        rules = [self.allow_all, self.allowed_users, self.admin_users, self.allowed_organizations]
+        if self.type != "tmp" and not any(rules):
             raise ValueError(
                 "no allow rule, so nobody could log in; set auth.allowAll: true, "
                 "or list users in auth.allowedUsers or auth.adminUsers"
@@ -363,12 +413,15 @@ class Settings(Model):
     cull: Cull = Cull()
     helm_values: dict[str, Any] = {}
     protect: bool = False
+    adopt: bool = False
 
     def required_secrets(self) -> list[str]:
         """The secret config keys this stack cannot deploy without."""
         needed = []
-        if self.auth.type == "generic-oauth":
+        if self.auth.type in OAUTH_TYPES:
             needed.append("oauthClientSecret")
+        if self.auth.type == "dummy":
+            needed.append("dummyPassword")
         if self.hub.db.type == "postgres":
             needed.append("dbPassword")
         return needed
@@ -376,20 +429,29 @@ class Settings(Model):
     def cross_field_problems(self) -> list[tuple[str, Any, str]]:
         """Rules that span several top-level keys, as (key, value, message) triples."""
         found: list[tuple[str, Any, str]] = []
-        if self.auth.type == "generic-oauth":
-            if self.domain is None:
-                found.append(
-                    (
-                        "domain",
-                        None,
-                        "auth.type generic-oauth needs the public host name for its "
-                        "callback URL; set domain, e.g. jupyter.up2u.example.org",
-                    )
+        kind = self.auth.type
+        if kind in OAUTH_TYPES and self.domain is None:
+            found.append(
+                (
+                    "domain",
+                    None,
+                    f"auth.type {kind} needs the public host name for its "
+                    "callback URL; set domain, e.g. jupyter.up2u.example.org",
                 )
-            for field in ("client_id", "authorize_url", "token_url", "userdata_url"):
-                if getattr(self.auth, field) is None:
-                    key = f"auth.{to_camel(field)}"
-                    found.append((key, None, f"auth.type generic-oauth needs {key}; set it"))
+            )
+        needed = {"generic-oauth": ("client_id", "authorize_url", "token_url", "userdata_url")}
+        for field in needed.get(kind, ("client_id",) if kind in OAUTH_TYPES else ()):
+            if getattr(self.auth, field) is None:
+                key = f"auth.{to_camel(field)}"
+                found.append((key, None, f"auth.type {kind} needs {key}; set it"))
+        if self.protect and kind in ("dummy", "tmp"):
+            found.append(
+                (
+                    "auth.type",
+                    kind,
+                    "protected stacks need real sign-in; use generic-oauth (or github/google)",
+                )
+            )
         mode = self.https.mode
         if mode in ("letsencrypt", "secret") and self.domain is None:
             found.append(

@@ -11,14 +11,32 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .settings import Image, ResourceRequirements, Settings
+from .settings import OAUTH_TYPES, Image, ResourceRequirements, Settings
 
 CHART_NAME = "jupyterhub"
 HUB_PORT = 8081
-CREDENTIALS_KEYS = {"oauthClientSecret": "oauth-client-secret", "dbPassword": "db-password"}
+CREDENTIALS_KEYS = {
+    "oauthClientSecret": "oauth-client-secret",
+    "dbPassword": "db-password",
+    "dummyPassword": "dummy-password",
+}
 """Secret config key -> key in the credentials Kubernetes Secret."""
-_SECRET_ENV = {"oauthClientSecret": "OAUTH_CLIENT_SECRET", "dbPassword": "PGPASSWORD"}
+_SECRET_ENV = {
+    "oauthClientSecret": "OAUTH_CLIENT_SECRET",
+    "dbPassword": "PGPASSWORD",
+    "dummyPassword": "DUMMY_PASSWORD",
+}
 """Secret config key -> the environment variable the hub reads it from."""
+AUTHENTICATOR_CLASSES = {
+    "generic-oauth": "GenericOAuthenticator",
+    "github": "GitHubOAuthenticator",
+    "google": "GoogleOAuthenticator",
+    "dummy": "DummyAuthenticator",
+    "tmp": "TmpAuthenticator",
+}
+"""auth.type (the chart's authenticator_class entry point name) -> its config section."""
+DUMMY_PASSWORD_CONFIG = "import os\nc.DummyAuthenticator.password = os.environ['DUMMY_PASSWORD']"
+"""DummyAuthenticator has no environment default for its password: read it from the Secret."""
 
 
 @dataclass(frozen=True)
@@ -37,7 +55,7 @@ def credentials_secret_name(settings: Settings) -> str:
 
 def callback_url(settings: Settings) -> str | None:
     """The OAuth redirect URL operators register with the identity provider."""
-    if settings.domain is None:
+    if settings.domain is None or settings.auth.type not in OAUTH_TYPES:
         return None
     return f"{public_scheme(settings)}://{settings.domain}/hub/oauth_callback"
 
@@ -120,7 +138,7 @@ def _hub(settings: Settings, secrets: ChartSecrets) -> dict[str, Any]:
         "concurrentSpawnLimit": hub.concurrent_spawn_limit,
         "templatePaths": list(hub.template_paths),
         "templateVars": dict(hub.template_vars),
-        "extraConfig": dict(hub.extra_config),
+        "extraConfig": _extra_config(settings),
         "resources": _resources(hub.resources),
     }
     if hub.active_server_limit is not None:
@@ -136,21 +154,45 @@ def _hub_config(settings: Settings, secrets: ChartSecrets) -> dict[str, Any]:
         "JupyterHub": {"authenticator_class": auth.type},
         "CryptKeeper": {"keys": [secrets.crypt_key]},
         "Authenticator": {"admin_users": list(auth.admin_users)},
-        # The client secret is read from OAUTH_CLIENT_SECRET (hub.extraEnv), not set here.
-        "GenericOAuthenticator": {
-            "client_id": auth.client_id,
-            "oauth_callback_url": callback_url(settings),
+        AUTHENTICATOR_CLASSES[auth.type]: _authenticator(settings),
+    }
+
+
+def _authenticator(settings: Settings) -> dict[str, Any]:
+    auth = settings.auth
+    if auth.type == "tmp":
+        return {}  # everyone gets a temporary user: there is nothing to configure
+    section: dict[str, Any] = {
+        "allow_all": auth.allow_all,
+        "allowed_users": list(auth.allowed_users),
+    }
+    if auth.type in OAUTH_TYPES:
+        # The client secret is read from OAUTH_CLIENT_SECRET (hub.extraEnv), never set here.
+        section |= {"client_id": auth.client_id, "oauth_callback_url": callback_url(settings)}
+        if auth.effective_login_service is not None:
+            section["login_service"] = auth.effective_login_service
+        if auth.effective_scope is not None:
+            section["scope"] = list(auth.effective_scope)
+    if auth.type == "generic-oauth":
+        section |= {
             "authorize_url": auth.authorize_url,
             "token_url": auth.token_url,
             "userdata_url": auth.userdata_url,
             "username_claim": auth.username_claim,
-            "scope": list(auth.scope),
             "userdata_params": dict(auth.userdata_params),
-            "login_service": auth.login_service,
-            "allow_all": auth.allow_all,
-            "allowed_users": list(auth.allowed_users),
-        },
-    }
+        }
+    elif auth.type == "github":
+        section["allowed_organizations"] = list(auth.allowed_organizations)
+    elif auth.type == "google":
+        section["hosted_domain"] = list(auth.hosted_domain)
+    return section
+
+
+def _extra_config(settings: Settings) -> dict[str, str]:
+    extra = dict(settings.hub.extra_config)
+    if settings.auth.type == "dummy":
+        extra["up2u-dummy-password"] = DUMMY_PASSWORD_CONFIG
+    return extra
 
 
 def _singleuser(settings: Settings) -> dict[str, Any]:
