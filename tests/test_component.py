@@ -229,7 +229,7 @@ def test_adopt_imports_the_running_namespace_and_release_and_changes_nothing_els
         h = start()
         try:
             deploy(h, minimal_config(namespace="jhub", releaseName="jhub", adopt=adopt))
-            shapes[adopt] = [_shape(r) for r in h.monitor.registrations]
+            shapes[adopt] = sorted(_shape(r) for r in h.monitor.registrations)
             imports = {r.type: r.import_id for r in h.monitor.registrations if r.import_id}
         finally:
             stop(h)
