@@ -9,8 +9,9 @@ from typing import Any, TextIO
 import yaml
 
 from .errors import ConfigError, UsageError
-from .settings import PROJECT, Settings, load_settings, secret_set_command
-from .stackfile import StackConfig, read_stack_config
+from .importer import ROTATES, Imported, ValuesFileError, convert
+from .settings import PROJECT, SECRET_KEYS, Settings, load_settings, secret_set_command
+from .stackfile import StackConfig, read_stack_config, stack_file
 from .values import ChartSecrets, build_values
 
 PLACEHOLDER = "<secret: generated at deploy time>"
@@ -32,8 +33,21 @@ def _parser() -> argparse.ArgumentParser:
     for name, help_text in (
         ("values", "print the Helm values a stack deploys, as YAML, secrets as placeholders"),
         ("check", "validate a stack's config"),
+        ("import-values", "convert an old z2jh values file into Pulumi.STACK.yaml"),
     ):
         command = commands.add_parser(name, help=help_text, description=help_text)
+        if name == "import-values":
+            command.add_argument("path", type=Path, help="the old values.yaml (chart 0.9 to 4.4)")
+            command.add_argument("--domain", help="public host name, if the file names none")
+            command.add_argument(
+                "--set",
+                dest="sets",
+                action="append",
+                default=[],
+                metavar="KEY=VALUE",
+                help="set a config key (dotted, e.g. auth.authorizeUrl=https://...); repeatable",
+            )
+            command.add_argument("--force", action="store_true", help="overwrite the stack file")
         command.add_argument("--stack", required=True, help="stack name (reads Pulumi.STACK.yaml)")
         command.add_argument(
             "--project-dir",
@@ -77,6 +91,8 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     """Run one command; return its exit code. Never raises for a user mistake."""
     try:
         args = _parser().parse_args(argv)
+        if args.command == "import-values":
+            return import_values(args, stderr)
         config, settings = load_stack(args.project_dir, args.stack)
     except UsageError as error:
         print(f"error: {error}", file=stderr)
@@ -92,6 +108,110 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     else:
         yaml.safe_dump(offline_values(settings), stdout, sort_keys=False, default_flow_style=False)
     return EXIT_OK
+
+
+def import_values(args: argparse.Namespace, stderr: TextIO) -> int:
+    """``import-values``: write Pulumi.STACK.yaml from an old values file, report every key."""
+    target = stack_file(args.project_dir, args.stack)
+    if target.exists() and not args.force:
+        raise UsageError(f"{target.name} exists; pass --force to overwrite it")
+    try:
+        imported = convert(_read_values(args.path))
+    except ValuesFileError as error:
+        print(f"error: {args.path}: {error}", file=stderr)
+        return EXIT_CONFIG
+    config = imported.config
+    domain = args.domain or config.get("domain") or imported.domain_hint
+    if domain:
+        config["domain"] = domain
+    for assignment in args.sets:
+        _apply_set(config, assignment)
+    _print_report(imported, stderr)
+    try:
+        settings = load_settings(config, args.stack)
+    except ConfigError as error:
+        print(f"error: nothing written to {target.name}; the imported config needs:", file=stderr)
+        for problem in error.problems:
+            key = problem.key.removeprefix(f"{PROJECT}:")
+            option = "--domain HOST" if key == "domain" else f"--set {key}=VALUE"
+            print(f"  {problem.key}: {problem.message} (supply it with {option})", file=stderr)
+        return EXIT_CONFIG
+    _write_stack_file(target, args.path, config)
+    print(f"wrote {target}", file=stderr)
+    _print_secrets(imported, settings, args.stack, stderr)
+    return EXIT_OK
+
+
+def _read_values(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"no such file: {path}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValuesFileError(f"cannot read it ({error})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ValuesFileError(f"not valid YAML{where}; fix the file or export it again") from None
+
+
+def _apply_set(config: dict[str, Any], assignment: str) -> None:
+    key, sep, text = assignment.partition("=")
+    if not sep or not key:
+        raise UsageError(
+            f"--set {assignment!r}: write KEY=VALUE, e.g. --set hub.activeServerLimit=50"
+        )
+    if key in SECRET_KEYS:
+        raise UsageError(
+            f"--set {key}: secrets are never written to stack files; after the import run: "
+            f"pulumi config set --secret {PROJECT}:{key} <value>"
+        )
+    try:
+        value = yaml.safe_load(text) if text else ""
+    except yaml.YAMLError:
+        value = text
+    node = config
+    *parents, last = key.split(".")
+    for part in parents:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = node[part] = {}
+        node = child
+    node[last] = value
+
+
+def _print_report(imported: Imported, stderr: TextIO) -> None:
+    print("import report (every key of the old file; no values are shown):", file=stderr)
+    width = max((len(line.key) for line in imported.report), default=0)
+    for line in imported.report:
+        print(f"  {line.action:<10} {line.key:<{width}}  {line.detail}", file=stderr)
+
+
+def _print_secrets(imported: Imported, settings: Settings, stack: str, stderr: TextIO) -> None:
+    commands = imported.commands(stack)
+    commands += [
+        secret_set_command(key, stack)
+        for key in settings.required_secrets()
+        if key not in imported.secrets_to_set
+    ]
+    if commands:
+        print("secrets to set before the first deploy (values from your old file):", file=stderr)
+        for command in commands:
+            print(f"  {command}", file=stderr)
+    print("generated anew on the first deploy, and what users notice:", file=stderr)
+    for name in imported.rotated:
+        print(f"  {name}: {ROTATES[name]}", file=stderr)
+
+
+def _write_stack_file(target: Path, source: Path, config: dict[str, Any]) -> None:
+    header = (
+        f"# Imported from {source.name} by `python -m up2u_jupyter import-values`.\n"
+        "# Secrets are not in this file: set them with the commands the import printed.\n"
+    )
+    body = {"config": {f"{PROJECT}:{key}": value for key, value in config.items()}}
+    target.write_text(header + yaml.safe_dump(body, sort_keys=False), encoding="utf-8")
 
 
 def main() -> None:
