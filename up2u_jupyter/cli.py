@@ -8,6 +8,7 @@ from typing import Any, TextIO
 
 import yaml
 
+from . import valuesdiff
 from .errors import ConfigError, UsageError
 from .importer import ROTATES, Imported, ValuesFileError, convert
 from .settings import PROJECT, SECRET_KEYS, Settings, load_settings, secret_set_command
@@ -34,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
         ("values", "print the Helm values a stack deploys, as YAML, secrets as placeholders"),
         ("check", "validate a stack's config"),
         ("import-values", "convert an old z2jh values file into Pulumi.STACK.yaml"),
+        ("diff", "diff a stack's rendered values between a git ref and the working tree"),
     ):
         command = commands.add_parser(name, help=help_text, description=help_text)
         if name == "import-values":
@@ -48,6 +50,11 @@ def _parser() -> argparse.ArgumentParser:
                 help="set a config key (dotted, e.g. auth.authorizeUrl=https://...); repeatable",
             )
             command.add_argument("--force", action="store_true", help="overwrite the stack file")
+        if name == "diff":
+            command.add_argument("--base", required=True, help="git ref to compare with")
+            command.add_argument(
+                "--markdown", action="store_true", help="print a pull-request comment body"
+            )
         command.add_argument("--stack", required=True, help="stack name (reads Pulumi.STACK.yaml)")
         command.add_argument(
             "--project-dir",
@@ -87,6 +94,12 @@ def offline_values(settings: Settings) -> dict[str, Any]:
     return build_values(settings, ChartSecrets(PLACEHOLDER, PLACEHOLDER, PLACEHOLDER))
 
 
+def values_yaml(settings: Settings) -> str:
+    """What ``values`` prints: the offline values as YAML."""
+    # sorted keys: a diff between two commits then shows value changes, not code reorderings
+    return yaml.safe_dump(offline_values(settings), sort_keys=True, default_flow_style=False)
+
+
 def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     """Run one command; return its exit code. Never raises for a user mistake."""
     try:
@@ -94,6 +107,8 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         if args.command == "import-values":
             return import_values(args, stderr)
         config, settings = load_stack(args.project_dir, args.stack)
+        if args.command == "diff":
+            return diff(args, settings, stdout, stderr)
     except UsageError as error:
         print(f"error: {error}", file=stderr)
         return EXIT_USAGE
@@ -106,7 +121,20 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     if args.command == "check":
         print(f"stack {args.stack}: config is valid", file=stdout)
     else:
-        yaml.safe_dump(offline_values(settings), stdout, sort_keys=False, default_flow_style=False)
+        stdout.write(values_yaml(settings))
+    return EXIT_OK
+
+
+def diff(args: argparse.Namespace, settings: Settings, stdout: TextIO, stderr: TextIO) -> int:
+    """``diff``: the stack's rendered values at ``--base`` versus the working tree."""
+    base, note = valuesdiff.render_at_ref(args.project_dir, args.base, args.stack)
+    changes = valuesdiff.unified(base, values_yaml(settings), args.stack, args.base)
+    if args.markdown:
+        stdout.write(valuesdiff.as_markdown(changes, args.stack, args.base, note))
+        return EXIT_OK
+    if note:
+        print(f"note: {note}", file=stderr)
+    stdout.write(changes or f"no change to the values of stack {args.stack} since {args.base}\n")
     return EXIT_OK
 
 
