@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
 
-.PHONY: install test lint unit values check clean
+.PHONY: install test lint unit values check diff values-diff policy-venv image-matrix hadolint clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,10 +17,19 @@ install: $(VENV)/.installed
 ## test: everything CI runs - linters, type check, the whole test suite
 test: lint unit
 
-lint: install
+lint: install hadolint
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-actions .github/actions/*/action.yml
+	$(VENV)/bin/zizmor --offline .
+	$(VENV)/bin/pre-commit validate-config .pre-commit-config.yaml
+
+## hadolint: every Dockerfile under images/
+hadolint: install
+	@files=$$(find images -name Dockerfile 2>/dev/null | sort); \
+	if [ -n "$$files" ]; then $(VENV)/bin/hadolint $$files; else echo "hadolint: no Dockerfile yet"; fi
 
 unit: install
 	$(PY) -m pytest
@@ -32,5 +41,26 @@ values: install
 check: install
 	@$(PY) -m up2u_jupyter check --stack $(STACK)
 
+## diff: what a stack's values change since BASE (default origin/main)
+BASE ?= origin/main
+diff: install
+	@$(PY) -m up2u_jupyter diff --stack $(STACK) --base $(BASE)
+
+## values-diff: the same as a pull-request comment (the preview workflow posts it)
+values-diff: install
+	@$(PY) -m up2u_jupyter diff --stack $(STACK) --base $(BASE) --markdown
+
+## policy-venv: the policy pack's own environment (pulumi preview --policy-pack policy)
+policy-venv: policy/venv/.installed
+
+policy/venv/.installed: policy/requirements.txt
+	$(PYTHON) -m venv policy/venv
+	policy/venv/bin/pip install --quiet --disable-pip-version-check -r policy/requirements.txt
+	touch $@
+
+## image-matrix: the images under images/ as a JSON list (the images workflow builds each)
+image-matrix:
+	@$(PYTHON) -c 'import json, pathlib; print(json.dumps(sorted(p.parent.name for p in pathlib.Path("images").glob("*/Dockerfile"))))'
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) policy/venv .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,157 @@
+"""Rules that keep protected stacks safe, checked on the JupyterHub Helm release.
+
+Mandatory rules apply to protected stacks (policy config ``protectedStacks``, default
+``["prod"]``; the stack is read from the resource's URN); the advisory rule applies everywhere.
+Each rule is a plain function of (args, report_violation), so tests call it directly.
+"""
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
+
+RELEASE = "kubernetes:helm.sh/v3:Release"
+CHART = "jupyterhub"
+DEFAULT_PROTECTED_STACKS = ["prod"]
+Report = Callable[[str, str | None], None]
+
+PROTECTED_STACKS_SCHEMA = PolicyConfigSchema(
+    properties={
+        "protectedStacks": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": DEFAULT_PROTECTED_STACKS,
+        }
+    }
+)
+
+
+def stack_of(urn: str) -> str:
+    """The stack name in a resource URN (``urn:pulumi:<stack>::<project>::...``)."""
+    return urn.split("::", 1)[0].rsplit(":", 1)[-1]
+
+
+def _plain(value: Any) -> Any:
+    """Secret wrappers removed: the rules read only non-secret settings next to secrets."""
+    inner = getattr(value, "value", value) if type(value).__name__ == "Secret" else value
+    if isinstance(inner, Mapping):
+        return {key: _plain(item) for key, item in inner.items()}
+    return inner
+
+
+def _values(args: ResourceValidationArgs) -> dict[str, Any] | None:
+    """The release's Helm values when this is our chart's release, else None."""
+    if args.resource_type != RELEASE or args.props.get("chart") != CHART:
+        return None
+    return _plain(args.props.get("values") or {})
+
+
+def _get(values: Mapping[str, Any], path: str) -> Any:
+    node: Any = values
+    for part in path.split("."):
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(part)
+    return node
+
+
+def _protected_release(args: ResourceValidationArgs) -> dict[str, Any] | None:
+    values = _values(args)
+    protected = args.get_config().get("protectedStacks", DEFAULT_PROTECTED_STACKS)
+    if values is None or stack_of(args.urn) not in protected:
+        return None
+    return values
+
+
+def https_required(args: ResourceValidationArgs, report_violation: Report) -> None:
+    values = _protected_release(args)
+    if values is not None and _get(values, "proxy.https.enabled") is not True:
+        report_violation(
+            "HTTPS is off (https.mode none); set up2u-jupyter:https.mode to offload, "
+            "letsencrypt or secret",
+            None,
+        )
+
+
+def culling_enabled(args: ResourceValidationArgs, report_violation: Report) -> None:
+    values = _protected_release(args)
+    if values is not None and _get(values, "cull.enabled") is False:
+        report_violation("idle culling is off; set up2u-jupyter:cull.enabled to true", None)
+
+
+def user_limits_set(args: ResourceValidationArgs, report_violation: Report) -> None:
+    values = _protected_release(args)
+    if values is None:
+        return
+    for resource in ("cpu", "memory"):
+        if _get(values, f"singleuser.{resource}.limit") is None:
+            report_violation(
+                f"user servers have no {resource} limit; set "
+                f"up2u-jupyter:singleuser.{resource}.limit",
+                None,
+            )
+
+
+def images_pinned(args: ResourceValidationArgs, report_violation: Report) -> None:
+    values = _protected_release(args)
+    if values is None:
+        return
+    for component in ("hub", "singleuser"):
+        image = _get(values, f"{component}.image")
+        if image is None:
+            continue  # the chart's own image, pinned to the chart version
+        tag = _get(image, "tag")
+        if tag in (None, "", "latest"):
+            report_violation(
+                f"{component} image {_get(image, 'name')} is not pinned (tag {tag!r}); set "
+                f"up2u-jupyter:{component}.image.tag to a version",
+                None,
+            )
+
+
+def release_protected(args: ResourceValidationArgs, report_violation: Report) -> None:
+    if _protected_release(args) is not None and not args.opts.protect:
+        report_violation(
+            "the release is not protected against deletion; set up2u-jupyter:protect to true",
+            None,
+        )
+
+
+def active_server_limit_set(args: ResourceValidationArgs, report_violation: Report) -> None:
+    values = _values(args)
+    if values is not None and _get(values, "hub.activeServerLimit") is None:
+        report_violation(
+            "no limit on concurrent user servers; set up2u-jupyter:hub.activeServerLimit "
+            "so a rush of users cannot exhaust the cluster",
+            None,
+        )
+
+
+def _mandatory(name: str, description: str, validate: Any) -> ResourceValidationPolicy:
+    return ResourceValidationPolicy(
+        name=name,
+        description=description,
+        validate=validate,
+        enforcement_level=EnforcementLevel.MANDATORY,
+        config_schema=PROTECTED_STACKS_SCHEMA,
+    )
+
+
+POLICIES = [
+    _mandatory("https-required", "Protected stacks serve HTTPS.", https_required),
+    _mandatory("culling-enabled", "Protected stacks stop idle servers.", culling_enabled),
+    _mandatory("user-limits-set", "Protected stacks limit user CPU and memory.", user_limits_set),
+    _mandatory("images-pinned", "Protected stacks deploy pinned image tags.", images_pinned),
+    _mandatory("release-protected", "Protected stacks protect the release.", release_protected),
+    ResourceValidationPolicy(
+        name="active-server-limit-set",
+        description="Every stack limits the number of concurrent user servers.",
+        validate=active_server_limit_set,
+        enforcement_level=EnforcementLevel.ADVISORY,
+    ),
+]
