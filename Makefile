@@ -5,7 +5,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
 
-.PHONY: install test lint unit values check diff values-diff policy-venv image-matrix hadolint clean
+.PHONY: install test lint unit values check diff values-diff policy-venv image-matrix hadolint \
+	preview preview-deps theme-wheel bench-preview clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +15,39 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
-## test: everything CI runs - linters, type check, the whole test suite
+## test: everything CI runs - linters, type check, the whole test suite (browser tests too)
 test: lint unit
+
+## preview: the main job - run a stack's hub on http://127.0.0.1:PORT (STACK=dev, PORT=8000)
+PORT ?= 8000
+preview: preview-deps
+	$(PY) -m up2u_jupyter preview --stack $(STACK) --port $(PORT)
+
+## preview-deps: the proxy from npm and the Up2U JupyterLab theme, installed into .venv
+preview-deps: install node_modules/.installed $(VENV)/.theme-installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+THEME_SOURCES := $(wildcard theme/src/*.ts theme/style/*.css) theme/package.json \
+	theme/package-lock.json theme/pyproject.toml theme/overrides.json theme/tsconfig.json \
+	theme/up2u_jupyterlab_theme/__init__.py
+THEME_WHEEL := theme/dist/up2u_jupyterlab_theme-1.0.0-py3-none-any.whl
+
+## theme-wheel: build the JupyterLab theme (npm + @jupyterlab/builder) into a wheel
+theme-wheel: $(THEME_WHEEL)
+
+$(THEME_WHEEL): $(THEME_SOURCES) | install
+	cd theme && npm ci --no-audit --no-fund
+	rm -rf theme/up2u_jupyterlab_theme/labextension theme/lib theme/tsconfig.tsbuildinfo
+	cd theme && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npm run build:prod
+	rm -rf theme/dist
+	$(PY) -m build --wheel --no-isolation --outdir theme/dist theme
+
+$(VENV)/.theme-installed: $(THEME_WHEEL)
+	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(THEME_WHEEL)
+	touch $@
 
 lint: install hadolint
 	$(VENV)/bin/ruff format --check .
@@ -31,7 +63,7 @@ hadolint: install
 	@files=$$(find images -name Dockerfile 2>/dev/null | sort); \
 	if [ -n "$$files" ]; then $(VENV)/bin/hadolint $$files; else echo "hadolint: no Dockerfile yet"; fi
 
-unit: install
+unit: install preview-deps
 	$(PY) -m pytest
 
 ## values: the main job - print the Helm values a stack deploys (STACK=dev|prod)

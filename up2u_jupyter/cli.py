@@ -8,7 +8,7 @@ from typing import Any, TextIO
 
 import yaml
 
-from . import valuesdiff
+from . import preview, valuesdiff
 from .errors import ConfigError, UsageError
 from .importer import ROTATES, Imported, ValuesFileError, convert
 from .settings import PROJECT, SECRET_KEYS, Settings, load_settings, secret_set_command
@@ -36,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
         ("check", "validate a stack's config"),
         ("import-values", "convert an old z2jh values file into Pulumi.STACK.yaml"),
         ("diff", "diff a stack's rendered values between a git ref and the working tree"),
+        ("preview", "run the stack's hub locally (127.0.0.1) with a local sign-in provider"),
     ):
         command = commands.add_parser(name, help=help_text, description=help_text)
         if name == "import-values":
@@ -50,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
                 help="set a config key (dotted, e.g. auth.authorizeUrl=https://...); repeatable",
             )
             command.add_argument("--force", action="store_true", help="overwrite the stack file")
+        if name == "preview":
+            command.add_argument("--port", type=int, default=8000, help="public port (8000)")
+            command.add_argument(
+                "--keep", action="store_true", help="keep the state folder (logs, database)"
+            )
         if name == "diff":
             command.add_argument("--base", required=True, help="git ref to compare with")
             command.add_argument(
@@ -109,6 +115,12 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         config, settings = load_stack(args.project_dir, args.stack)
         if args.command == "diff":
             return diff(args, settings, stdout, stderr)
+        if args.command == "preview":
+            preview.run(settings, args.stack, args.port, args.keep, stdout)
+            return EXIT_OK
+    except preview.PreviewError as error:
+        print(f"error: {error}", file=stderr)
+        return EXIT_CONFIG
     except UsageError as error:
         print(f"error: {error}", file=stderr)
         return EXIT_USAGE

@@ -1,0 +1,254 @@
+"""End to end in headless Chromium, against previews started by this test session.
+
+Real JupyterHub 5.5, configurable-http-proxy 5.2, GenericOAuthenticator against the local
+OpenID Connect provider, jupyterhub-idle-culler and JupyterLab 4.5 with the Up2U theme.
+Screenshots go to test-artifacts/ (the README's are copies of them).
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+ADMIN = "5f2b1e0c9a7d4b3e8f6a1c2d3e4f5a6b@eduteams.org"  # dev's adminUsers
+USER = "0a1b2c3d4e5f60718293a4b5c6d7e8f9@eduteams.org"  # dev's allowedUsers
+STRANGER = "someone-else@eduteams.org"
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI"):
+        raise RuntimeError(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
+    pytest.skip("Debian chromium is not installed", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+from up2u_jupyter.preview import Preview  # noqa: E402
+from up2u_jupyter.settings import load_settings  # noqa: E402
+from up2u_jupyter.stackfile import read_stack_config  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def stack_settings(stack="dev", **overrides):
+    values = read_stack_config(ROOT, stack).values
+    for key, value in overrides.items():
+        values[key] = {**values.get(key, {}), **value}
+    return load_settings(values, stack)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )  # fmt: skip
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def dev_hub():
+    with Preview(stack_settings("dev"), "dev", port=free_port()) as preview:
+        yield preview
+
+
+def free_port():
+    from up2u_jupyter.preview import free_port as pick
+
+    return pick()
+
+
+def shot(page, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def sign_in(page, hub, sub, service="eduTEAMS"):
+    """The real authorization-code flow: hub -> local provider form -> callback."""
+    page.goto(hub.url + "login")
+    page.get_by_role("button", name=f"Sign in with {service}").click()
+    page.get_by_placeholder("sub").fill(sub)
+    page.get_by_role("button", name="Authorize").click()
+
+
+def test_login_page_is_branded_with_the_dev_banner(page, dev_hub):
+    page.goto(dev_hub.url + "login")
+    assert page.locator(".up2u-brand-name").inner_text() == "Up2U Jupyter"
+    assert page.get_by_role("button", name="Sign in with eduTEAMS").is_visible()
+    banner = page.locator("#up2u-environment-banner")
+    assert banner.inner_text().startswith("DEVELOPMENT environment")
+    assert (
+        page.locator("#up2u-support-link").get_attribute("href")
+        == "https://up2u.example.org/support"
+    )
+    color = page.locator("nav.navbar").evaluate("n => getComputedStyle(n).backgroundColor")
+    assert color == "rgb(27, 58, 107)"  # Up2U blue
+    shot(page, "login")
+
+
+def test_prod_config_shows_no_environment_banner(page):
+    settings = stack_settings("prod", hub={"image": {"name": "local", "tag": "x"}})
+    with Preview(settings, "prod", port=free_port()) as prod:
+        page.goto(prod.url + "login")
+        assert page.get_by_role("button", name="Sign in with eduTEAMS").is_visible()
+        assert page.locator("#up2u-environment-banner").count() == 0
+
+
+def test_sign_in_lands_in_jupyterlab_with_the_up2u_theme(page, dev_hub):
+    sign_in(page, dev_hub, USER)
+    page.wait_for_url(f"**/user/{USER}/lab**", timeout=90_000)
+    page.wait_for_selector("#jp-main-dock-panel", timeout=90_000)
+    page.wait_for_function("document.body.dataset.jpThemeName === 'Up2U'", timeout=30_000)
+    top = page.locator("#jp-top-panel").evaluate("n => getComputedStyle(n).backgroundColor")
+    assert top == "rgb(27, 58, 107)"
+    time.sleep(1)  # let the launcher finish drawing for the screenshot
+    shot(page, "jupyterlab")
+
+
+def test_admin_reaches_the_admin_page(page, dev_hub):
+    sign_in(page, dev_hub, ADMIN)
+    page.wait_for_url("**/lab**", timeout=90_000)
+    response = page.goto(dev_hub.url + "admin")
+    assert response.status == 200
+    page.get_by_text(USER, exact=False).first.wait_for()
+    shot(page, "admin")
+
+
+def test_non_admin_is_refused_the_admin_page(page, dev_hub):
+    sign_in(page, dev_hub, USER)
+    page.wait_for_url("**/lab**", timeout=90_000)
+    response = page.goto(dev_hub.url + "admin")
+    assert response.status == 403
+    assert "403" in page.content()
+
+
+def test_user_outside_the_allow_rules_is_refused(page, dev_hub):
+    sign_in(page, dev_hub, STRANGER)
+    page.wait_for_load_state()
+    assert "not currently authorized" in page.content()
+    assert "/user/" not in page.url
+
+
+@pytest.fixture(scope="module")
+def limited_hub():
+    settings = stack_settings("dev", hub={"activeServerLimit": 1}, cull={"timeout": 20, "every": 5})
+    with Preview(settings, "dev", port=free_port()) as preview:
+        yield preview
+
+
+def test_second_server_is_refused_at_the_active_server_limit(browser, limited_hub):
+    first, second = browser.new_context(), browser.new_context()
+    try:
+        page_one, page_two = first.new_page(), second.new_page()
+        sign_in(page_one, limited_hub, ADMIN)
+        page_one.wait_for_url("**/lab**", timeout=90_000)
+        sign_in(page_two, limited_hub, USER)
+        page_two.wait_for_load_state()
+        page_two.get_by_text("Active user limit exceeded").first.wait_for(timeout=60_000)
+    finally:
+        first.close()
+        second.close()
+
+
+def test_an_idle_server_is_culled_after_the_timeout(page, limited_hub):
+    sign_in(page, limited_hub, ADMIN)
+    page.wait_for_url("**/lab**", timeout=90_000)
+    page.goto("about:blank")  # no open JupyterLab: the server is idle from now on
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        page.goto(limited_hub.url + "home")
+        if page.locator("#start").count() and page.locator("#stop").count() == 0:
+            break
+        time.sleep(3)
+    assert page.locator("#start").inner_text().strip() == "Start My Server"
+    log = next(c.log for c in limited_hub.children if c.name == "jupyterhub").read_text()
+    assert "jupyterhub-idle-culler" in log
+
+
+def test_stopping_the_preview_leaves_no_process_behind():
+    preview = Preview(stack_settings("dev"), "dev", port=free_port())
+    preview.start()
+    try:
+        pids = preview.processes()
+        assert len(pids) >= 3  # provider, hub, proxy (and the culler)
+    finally:
+        preview.stop()
+    import psutil
+
+    alive = [
+        pid for pid in pids if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"
+    ]
+    assert alive == []
+    assert not preview.state.exists()
+
+
+def run_cli(*args, **kwargs):
+    return subprocess.Popen(
+        [sys.executable, "-m", "up2u_jupyter", "preview", *args],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs,
+    )  # fmt: skip
+
+
+def test_the_command_stops_cleanly_on_sigterm():
+    import psutil
+
+    port = free_port()
+    process = run_cli("--stack", "dev", "--port", str(port))
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if line.startswith("Ctrl-C stops the preview."):
+            break
+    assert lines[0].startswith(f"Up2U Jupyter preview of stack dev: http://127.0.0.1:{port}/hub/")
+    assert any(line.strip() == "swapped for local running:" for line in lines)
+    children = [p.pid for p in psutil.Process(process.pid).children(recursive=True)]
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert "preview stopped" in out
+    time.sleep(1)
+    assert [pid for pid in children if psutil.pid_exists(pid)] == []
+
+
+def test_busy_port_invalid_config_and_missing_node_are_one_line_errors(tmp_path):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        _, err = run_cli("--stack", "dev", "--port", str(port)).communicate(timeout=60)
+    assert err == f"error: port {port} on 127.0.0.1 is busy; stop what uses it or pass --port\n"
+
+    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    (tmp_path / "Pulumi.bad.yaml").write_text(
+        yaml.safe_dump({"config": {"up2u-jupyter:cull": {"every": -1}}})
+    )
+    process = run_cli("--stack", "bad", "--project-dir", str(tmp_path))
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 1 and err.startswith("error: up2u-jupyter:")
+
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent)}  # python, but no node
+    process = run_cli("--stack", "dev", "--port", str(free_port()), env=env)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert err.startswith("error: Node.js not found on PATH; install it (apt-get install nodejs)")
+    assert len(err.splitlines()) == 1
