@@ -116,7 +116,9 @@ def test_sign_in_lands_in_jupyterlab_with_the_up2u_theme(page, dev_hub):
     sign_in(page, dev_hub, USER)
     page.wait_for_url(f"**/user/{USER}/lab**", timeout=90_000)
     page.wait_for_selector("#jp-main-dock-panel", timeout=90_000)
-    page.wait_for_function("document.body.dataset.jpThemeName === 'Up2U'", timeout=30_000)
+    page.wait_for_function(
+        "document.body && document.body.dataset.jpThemeName === 'Up2U'", timeout=30_000
+    )
     top = page.locator("#jp-top-panel").evaluate("n => getComputedStyle(n).backgroundColor")
     assert top == "rgb(27, 58, 107)"
     time.sleep(1)  # let the launcher finish drawing for the screenshot
