@@ -43,7 +43,7 @@ def stack_settings(stack="dev", **overrides):
     return load_settings(values, stack)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # not session: Playwright's loop must end with this module
 def browser():
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
