@@ -41,7 +41,7 @@ def deploy(harness, config=None, oauth=OAUTH_SECRET, db=None):
 def test_resource_graph(harness):
     deploy(harness)
     types = sorted(r.type for r in harness.monitor.registrations)
-    assert types == sorted([COMPONENT, NAMESPACE, RANDOM, RANDOM, RANDOM, SECRET, RELEASE, SERVICE])
+    assert types == sorted([COMPONENT, NAMESPACE, *[RANDOM] * 4, SECRET, RELEASE, SERVICE])
 
 
 def test_every_resource_is_a_child_of_the_component(harness):
@@ -93,6 +93,7 @@ def test_generated_chart_secrets_are_32_random_bytes(harness):
     assert sorted(r.name for r in randoms) == [
         "up2u-cookie-secret",
         "up2u-crypt-key",
+        "up2u-health-token",
         "up2u-proxy-token",
     ]
     assert all(r.inputs["length"] == 32 for r in randoms)
@@ -176,7 +177,10 @@ def test_no_output_carries_a_secret_value(harness):
     texts = json.dumps([harness.resolve(getattr(hub, n))[0] for n in names])
     for secret in [
         OAUTH_SECRET,
-        *(fake_hex(f"up2u-{p}") for p in ("proxy-token", "cookie-secret", "crypt-key")),
+        *(
+            fake_hex(f"up2u-{p}")
+            for p in ("proxy-token", "cookie-secret", "crypt-key", "health-token")
+        ),
     ]:
         assert secret not in texts
 
@@ -240,3 +244,24 @@ def test_adopt_imports_the_running_namespace_and_release_and_changes_nothing_els
 def test_without_adopt_nothing_is_imported(harness):
     deploy(harness)
     assert [r.import_id for r in harness.monitor.registrations if r.import_id] == []
+
+
+def test_health_check_token_is_a_secret_output_and_a_hub_service(harness):
+    hub = deploy(harness)
+    assert harness.resolve(hub.health_check_token) == (fake_hex("up2u-health-token"), True)
+    values = unwrap(harness.one(RELEASE).inputs)[0]["values"]
+    assert values["hub"]["services"] == {
+        "health-check": {"apiToken": fake_hex("up2u-health-token")}
+    }
+    assert values["hub"]["loadRoles"]["health-check"]["scopes"] == [
+        "admin:users!user=health-check",
+        "servers!user=health-check",
+        "access:servers!user=health-check",
+    ]
+
+
+def test_disabled_health_check_makes_no_token(harness):
+    hub = deploy(harness, minimal_config(healthCheck={"enabled": False}))
+    assert "up2u-health-token" not in [r.name for r in harness.registered(RANDOM)]
+    assert harness.resolve(hub.health_check_token) == ("", True)
+    assert "services" not in unwrap(harness.one(RELEASE).inputs)[0]["values"]["hub"]

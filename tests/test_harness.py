@@ -52,4 +52,4 @@ def test_applies_really_run_in_the_harness(harness):
 
 def test_every_resource_resolves_so_registrations_are_complete(harness):
     harness.run(build)
-    assert len(harness.monitor.registrations) == 8
+    assert len(harness.monitor.registrations) == 9

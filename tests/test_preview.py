@@ -96,13 +96,24 @@ def test_apply_values_configures_what_the_chart_configures():
     }
     assert c.Spawner.default_url == "/lab"
     assert c.Authenticator.admin_users == ["5f2b1e0c9a7d4b3e8f6a1c2d3e4f5a6b@eduteams.org"]
-    [culler] = c.JupyterHub.services
-    assert culler["command"] == [sys.executable, "-m", "jupyterhub_idle_culler",
-                                 "--url=http://127.0.0.1:8081/hub/api", "--timeout=900",
-                                 "--cull-every=120"]  # fmt: skip
-    assert c.JupyterHub.load_roles == [{"name": "jupyterhub-idle-culler",
+    health, culler = c.JupyterHub.services
+    assert health == {
+        "name": "health-check",
+        "api_token": plan.values["hub"]["services"]["health-check"]["apiToken"],
+    }
+    assert culler["command"] == [
+        sys.executable,
+        "-m",
+        "jupyterhub_idle_culler",
+        "--url=http://127.0.0.1:8081/hub/api",
+        "--timeout=900",
+        "--cull-every=120",
+    ]
+    health_role, culler_role = c.JupyterHub.load_roles
+    assert health_role["name"] == "health-check" and health_role["services"] == ["health-check"]
+    assert culler_role == {"name": "jupyterhub-idle-culler",
         "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
-        "services": ["jupyterhub-idle-culler"]}]  # fmt: skip
+        "services": ["jupyterhub-idle-culler"]}  # fmt: skip
 
 
 def test_culling_users_needs_admin_scope_and_flag():

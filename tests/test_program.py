@@ -6,7 +6,7 @@ import pulumi
 import pytest
 
 from tests.conftest import minimal_config
-from tests.pulumi_harness import LB_IP, start, stop, unwrap
+from tests.pulumi_harness import LB_IP, fake_hex, start, stop, unwrap
 from up2u_jupyter import program
 
 
@@ -24,7 +24,7 @@ def exports(monkeypatch):
     return recorded
 
 
-def test_program_exports_the_documented_outputs_none_secret(harness, exports):
+def test_program_exports_the_documented_outputs_only_the_token_secret(harness, exports):
     harness.set_config(minimal_config(namespace="edu"), secrets={"oauthClientSecret": "s3cret"})
     harness.run(program.main)
     resolved = {name: harness.resolve(value) for name, value in exports.items()}
@@ -37,6 +37,7 @@ def test_program_exports_the_documented_outputs_none_secret(harness, exports):
         "proxyEndpoint": (LB_IP, False),
         "publicUrl": ("https://jupyter.example.org/", False),
         "oauthCallbackUrl": ("https://jupyter.example.org/hub/oauth_callback", False),
+        "healthCheckToken": (fake_hex("up2u-health-token"), True),
     }
 
 

@@ -1,6 +1,7 @@
 """``python -m up2u_jupyter ...``: offline commands that need no Pulumi CLI and no cluster."""
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -8,7 +9,7 @@ from typing import Any, TextIO
 
 import yaml
 
-from . import preview, valuesdiff
+from . import health, preview, valuesdiff
 from .errors import ConfigError, UsageError
 from .importer import ROTATES, Imported, ValuesFileError, convert
 from .settings import PROJECT, SECRET_KEYS, Settings, load_settings, secret_set_command
@@ -68,6 +69,13 @@ def _parser() -> argparse.ArgumentParser:
             default=Path.cwd(),
             help="folder with Pulumi.yaml and the stack files (default: current folder)",
         )
+    health_help = "post-deploy check: start the health-check user's server, run code, stop it"
+    health_cmd = commands.add_parser("health", help=health_help, description=health_help)
+    health_cmd.add_argument("--url", required=True, help="the hub's public URL (publicUrl)")
+    health_cmd.add_argument("--user", default="health-check", help="the dedicated user")
+    health_cmd.add_argument(
+        "--timeout", type=float, default=300.0, help="seconds to wait for start and stop (300)"
+    )
     return parser
 
 
@@ -97,7 +105,7 @@ def secret_warnings(config: StackConfig, settings: Settings) -> list[str]:
 
 def offline_values(settings: Settings) -> dict[str, Any]:
     """The stack's values with every secret replaced by a placeholder."""
-    return build_values(settings, ChartSecrets(PLACEHOLDER, PLACEHOLDER, PLACEHOLDER))
+    return build_values(settings, ChartSecrets(PLACEHOLDER, PLACEHOLDER, PLACEHOLDER, PLACEHOLDER))
 
 
 def values_yaml(settings: Settings) -> str:
@@ -112,6 +120,8 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         args = _parser().parse_args(argv)
         if args.command == "import-values":
             return import_values(args, stderr)
+        if args.command == "health":
+            return run_health(args, stdout, stderr)
         config, settings = load_stack(args.project_dir, args.stack)
         if args.command == "diff":
             return diff(args, settings, stdout, stderr)
@@ -134,6 +144,24 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         print(f"stack {args.stack}: config is valid", file=stdout)
     else:
         stdout.write(values_yaml(settings))
+    return EXIT_OK
+
+
+def run_health(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """``health``: the post-deploy check, token from the environment."""
+    token = os.environ.get(health.TOKEN_ENV)
+    if not token:
+        raise UsageError(
+            f"set {health.TOKEN_ENV} to the health-check service's token "
+            "(pulumi stack output healthCheckToken --show-secrets)"
+        )
+    check = health.HealthCheck(args.url, token, user=args.user, timeout=args.timeout)
+    passed = check.run()
+    health.report(check, passed, stdout)
+    if not passed:
+        failed = check.steps[-1]
+        print(f"error: health check failed at '{failed.name}': {failed.detail}", file=stderr)
+        return EXIT_CONFIG
     return EXIT_OK
 
 

@@ -57,6 +57,8 @@ class JupyterHub(pulumi.ComponentResource):
     """Where users go."""
     oauth_callback_url: pulumi.Output[str]
     """The redirect URL to register with the identity provider."""
+    health_check_token: pulumi.Output[str]
+    """The health-check service's API token (secret; empty when the check is disabled)."""
 
     def __init__(
         self, name: str, args: JupyterHubArgs, opts: pulumi.ResourceOptions | None = None
@@ -81,14 +83,20 @@ class JupyterHub(pulumi.ComponentResource):
         ns_name = namespace.metadata.name
 
         # RandomBytes, not RandomId: RandomId's resource id is the value itself, in plain text.
+        parts = ["proxy-token", "cookie-secret", "crypt-key"]
+        if settings.health_check.enabled:
+            parts.append("health-token")
         generated = {
-            part: random.RandomBytes(f"{name}-{part}", length=32, opts=child)
-            for part in ("proxy-token", "cookie-secret", "crypt-key")
+            part: pulumi.Output.secret(
+                random.RandomBytes(f"{name}-{part}", length=32, opts=child).hex
+            )
+            for part in parts
         }
         secrets = ChartSecrets(
-            proxy_token=pulumi.Output.secret(generated["proxy-token"].hex),
-            cookie_secret=pulumi.Output.secret(generated["cookie-secret"].hex),
-            crypt_key=pulumi.Output.secret(generated["crypt-key"].hex),
+            proxy_token=generated["proxy-token"],
+            cookie_secret=generated["cookie-secret"],
+            crypt_key=generated["crypt-key"],
+            health_token=generated.get("health-token"),
         )
 
         provided = {
@@ -162,6 +170,7 @@ class JupyterHub(pulumi.ComponentResource):
         else:
             self.public_url = self.proxy_endpoint.apply(lambda host: f"http://{host}/")
         self.oauth_callback_url = pulumi.Output.from_input(callback_url(settings) or "")
+        self.health_check_token = pulumi.Output.secret(generated.get("health-token", ""))
         self.register_outputs(
             {
                 "namespace": self.namespace,
@@ -172,6 +181,7 @@ class JupyterHub(pulumi.ComponentResource):
                 "proxyEndpoint": self.proxy_endpoint,
                 "publicUrl": self.public_url,
                 "oauthCallbackUrl": self.oauth_callback_url,
+                "healthCheckToken": self.health_check_token,
             }
         )
 

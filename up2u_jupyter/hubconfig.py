@@ -25,6 +25,13 @@ def apply_values(c: Any, values: Mapping[str, Any], hub_api_url: str) -> None:
     if hub.get("templateVars"):
         c.JupyterHub.template_vars = dict(hub["templateVars"])
     _set_if(c.Spawner, "default_url", values.get("singleuser", {}).get("defaultUrl"))
+    for name, service in (hub.get("services") or {}).items():
+        entry = {"name": name}
+        if service.get("apiToken"):
+            entry["api_token"] = service["apiToken"]
+        c.JupyterHub.services = [*c.JupyterHub.get("services", []), entry]
+    for name, role in (hub.get("loadRoles") or {}).items():
+        c.JupyterHub.load_roles = [*c.JupyterHub.get("load_roles", []), {"name": name, **role}]
     cull = values.get("cull", {})
     if cull.get("enabled", True):
         _add_culler(c, cull, hub_api_url)

@@ -68,7 +68,7 @@ def local_plan(settings: Settings, ports: Ports, templates: Path = TEMPLATES) ->
             "reach; preview a generic-oauth, dummy or tmp stack"
         )
     # generated per run, as pulumi-random does per stack
-    chart_secrets = ChartSecrets(*(secrets.token_hex(32) for _ in range(3)))
+    chart_secrets = ChartSecrets(*(secrets.token_hex(32) for _ in range(4)))
     values = build_values(settings, chart_secrets)
     public = f"http://{HOST}:{ports.public}"
     swaps = [

@@ -41,7 +41,7 @@ def stack_settings(stack: str) -> Settings:
 
 
 def outputs(hub: JupyterHub) -> dict[str, pulumi.Output[Any]]:
-    """The stack outputs, none of them secret."""
+    """The stack outputs; only healthCheckToken is secret."""
     return {
         "namespace": hub.namespace,
         "releaseName": hub.release_name,
@@ -51,6 +51,7 @@ def outputs(hub: JupyterHub) -> dict[str, pulumi.Output[Any]]:
         "proxyEndpoint": hub.proxy_endpoint,
         "publicUrl": hub.public_url,
         "oauthCallbackUrl": hub.oauth_callback_url,
+        "healthCheckToken": hub.health_check_token,
     }
 
 

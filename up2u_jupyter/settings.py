@@ -396,6 +396,13 @@ class Cull(Model):
         return self
 
 
+class HealthCheck(Model):
+    """The post-deploy check: a hub service that runs code in one dedicated user's server."""
+
+    enabled: bool = True
+    user: Annotated[str, AfterValidator(_dns_label)] = "health-check"
+
+
 class Settings(Model):
     """A stack's validated config: everything the program deploys, secrets excepted."""
 
@@ -411,6 +418,7 @@ class Settings(Model):
     scheduling: Scheduling = Scheduling()
     pre_puller: PrePuller = PrePuller()
     cull: Cull = Cull()
+    health_check: HealthCheck = HealthCheck()
     helm_values: dict[str, Any] = {}
     protect: bool = False
     adopt: bool = False

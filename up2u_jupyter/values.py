@@ -39,13 +39,28 @@ DUMMY_PASSWORD_CONFIG = "import os\nc.DummyAuthenticator.password = os.environ['
 """DummyAuthenticator has no environment default for its password: read it from the Secret."""
 
 
+HEALTH_SERVICE = "health-check"
+"""The hub service whose token the post-deploy health check uses."""
+
+
+def health_check_scopes(user: str) -> list[str]:
+    """Least privilege for the health check: one dedicated user, nothing else.
+
+    ``admin:users`` limited to that user lets it create the user on first use (and nothing
+    about anyone else); ``servers`` starts and stops that user's server; ``access:servers``
+    reaches it through the proxy to run code.
+    """
+    return [f"admin:users!user={user}", f"servers!user={user}", f"access:servers!user={user}"]
+
+
 @dataclass(frozen=True)
 class ChartSecrets:
-    """The three secrets the chart would otherwise generate itself (opaque values)."""
+    """The generated secrets (opaque values): three the chart would make, and the check's token."""
 
     proxy_token: Any
     cookie_secret: Any
     crypt_key: Any
+    health_token: Any = None
 
 
 def credentials_secret_name(settings: Settings) -> str:
@@ -145,6 +160,15 @@ def _hub(settings: Settings, secrets: ChartSecrets) -> dict[str, Any]:
         values["activeServerLimit"] = hub.active_server_limit
     if hub.image is not None:
         values["image"] = _image(hub.image)
+    if settings.health_check.enabled:
+        values["services"] = {HEALTH_SERVICE: {"apiToken": secrets.health_token}}
+        values["loadRoles"] = {
+            HEALTH_SERVICE: {
+                "description": "Post-deploy health check of one dedicated user's server",
+                "scopes": health_check_scopes(settings.health_check.user),
+                "services": [HEALTH_SERVICE],
+            }
+        }
     return values
 
 
