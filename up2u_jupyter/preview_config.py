@@ -1,7 +1,8 @@
 """The jupyterhub_config.py of the local preview (``jupyterhub -f`` this file).
 
-It applies the stack's values the way the chart's hub does (``hubconfig.apply_values``) and then
-only the local swaps the preview printed: spawner, proxy, database, bind addresses, secrets.
+It sets the local swaps the preview printed (spawner, proxy, database, bind addresses, secrets),
+then applies the stack's values the way the chart's hub does (``hubconfig.apply_values``), so
+the stack's hub.extraConfig runs last, as it does in the chart.
 """
 # ruff: noqa: F821 (get_config is provided by JupyterHub when it loads this file)
 
@@ -17,7 +18,6 @@ values, ports, state = plan["values"], plan["ports"], Path(plan["state"])
 host = "127.0.0.1"
 
 c = get_config()  # type: ignore[name-defined]
-apply_values(c, values, hub_api_url=f"http://{host}:{ports['hub']}/hub/api")
 
 c.JupyterHub.bind_url = f"http://{host}:{ports['public']}"
 c.JupyterHub.hub_bind_url = f"http://{host}:{ports['hub']}"
@@ -38,3 +38,5 @@ c.Spawner.http_timeout = 60
 if os.geteuid() == 0:
     # CI and these machines run as root; JupyterLab refuses root unless told
     c.Spawner.args = ["--allow-root"]
+
+apply_values(c, values, hub_api_url=f"http://{host}:{ports['hub']}/hub/api")
