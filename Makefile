@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
 
-.PHONY: install test lint unit values check diff values-diff policy-venv image-matrix hadolint \
+.PHONY: install test lint unit values check diff values-diff health policy-venv image-matrix hadolint \
 	preview preview-deps theme-wheel bench-preview clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -77,6 +77,11 @@ check: install
 BASE ?= origin/main
 diff: install
 	@$(PY) -m up2u_jupyter diff --stack $(STACK) --base $(BASE)
+
+## health: the post-deploy check of a deployed STACK (Pulumi CLI logged in to its backend)
+health: install
+	@UP2U_HEALTH_TOKEN="$$(pulumi stack output healthCheckToken --show-secrets --stack $(STACK))" \
+		$(PY) -m up2u_jupyter health --url "$$(pulumi stack output publicUrl --stack $(STACK))"
 
 ## values-diff: the same as a pull-request comment (the preview workflow posts it)
 values-diff: install

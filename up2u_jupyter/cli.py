@@ -9,9 +9,10 @@ from typing import Any, TextIO
 
 import yaml
 
-from . import health, preview, valuesdiff
+from . import capacity, health, preview, valuesdiff
 from .errors import ConfigError, UsageError
 from .importer import ROTATES, Imported, ValuesFileError, convert
+from .quantity import QuantityError
 from .settings import PROJECT, SECRET_KEYS, Settings, load_settings, secret_set_command
 from .stackfile import StackConfig, read_stack_config, stack_file
 from .values import ChartSecrets, build_values
@@ -38,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
         ("import-values", "convert an old z2jh values file into Pulumi.STACK.yaml"),
         ("diff", "diff a stack's rendered values between a git ref and the working tree"),
         ("preview", "run the stack's hub locally (127.0.0.1) with a local sign-in provider"),
+        ("capacity", "size the cluster for the stack's activeServerLimit users"),
     ):
         command = commands.add_parser(name, help=help_text, description=help_text)
         if name == "import-values":
@@ -56,6 +58,13 @@ def _parser() -> argparse.ArgumentParser:
             command.add_argument("--port", type=int, default=8000, help="public port (8000)")
             command.add_argument(
                 "--keep", action="store_true", help="keep the state folder (logs, database)"
+            )
+        if name == "capacity":
+            command.add_argument(
+                "--node-cpu", default=capacity.DEFAULT_NODE_CPU, help="cores per node (4)"
+            )
+            command.add_argument(
+                "--node-memory", default=capacity.DEFAULT_NODE_MEMORY, help="memory per node (16Gi)"
             )
         if name == "diff":
             command.add_argument("--base", required=True, help="git ref to compare with")
@@ -125,9 +134,16 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         config, settings = load_stack(args.project_dir, args.stack)
         if args.command == "diff":
             return diff(args, settings, stdout, stderr)
+        if args.command == "capacity":
+            result = capacity.plan(settings, args.node_cpu, args.node_memory)
+            print("\n".join(capacity.report(result, args.stack)), file=stdout)
+            return EXIT_OK
         if args.command == "preview":
             preview.run(settings, args.stack, args.port, args.keep, stdout)
             return EXIT_OK
+    except QuantityError as error:
+        print(f"error: --node-cpu/--node-memory: {error}", file=stderr)
+        return EXIT_USAGE
     except preview.PreviewError as error:
         print(f"error: {error}", file=stderr)
         return EXIT_CONFIG
