@@ -54,7 +54,7 @@ def plan(
         )
     if cpu_l is not None and cpu_l > node_c:
         warnings.append(
-            f"one user's CPU limit ({cpu_l:g} cores) is more than a node has ({node_c:g})"
+            f"one user's CPU limit ({_num(cpu_l)} cores) is more than a node has ({_num(node_c)})"
         )
     if mem_l is not None and mem_l > node_m:
         warnings.append(
@@ -68,7 +68,8 @@ def plan(
     first = _fits(node_c - hub_c - proxy_c, node_m - hub_m - proxy_m, cpu_g, mem_g)
     nodes = None
     if users is not None and per_node:
-        nodes = 1 + math.ceil(max(0, users - first) / per_node)
+        on_first = per_node if first is None else first
+        nodes = 1 + math.ceil(max(0, users - on_first) / per_node)
     elif users is not None and per_node == 0:
         warnings.append("one user's guarantees do not fit on a node of this size")
     return Capacity(
@@ -93,18 +94,18 @@ def plan(
 def report(capacity: Capacity, stack: str) -> list[str]:
     """The figures as lines for the terminal."""
     who = f"{capacity.users} concurrent users" if capacity.users else "one user"
-    cpu_limit = "unlimited" if capacity.cpu_limit is None else f"{capacity.cpu_limit:g} cores"
+    cpu_limit = "unlimited" if capacity.cpu_limit is None else f"{_num(capacity.cpu_limit)} cores"
     memory_limit = "unlimited" if capacity.memory_limit is None else _bytes(capacity.memory_limit)
     lines = [
         f"stack {stack}: capacity for {who} (hub.activeServerLimit)",
-        f"  user CPU        guaranteed {capacity.cpu_guarantee:g} cores, limit {cpu_limit}",
+        f"  user CPU        guaranteed {_num(capacity.cpu_guarantee)} cores, limit {cpu_limit}",
         f"  user memory     guaranteed {_bytes(capacity.memory_guarantee)}, limit {memory_limit}",
         f"  user storage    {_bytes(capacity.storage)} (one volume per user who ever started; "
         "it stays when the server stops)",
         f"  hub requests    {_requested(capacity.hub_cpu, capacity.hub_memory, 'hub')}",
         f"  proxy requests  {_requested(capacity.proxy_cpu, capacity.proxy_memory, 'proxy')}",
     ]
-    node = f"{capacity.node_cpu:g} cores / {_bytes(capacity.node_memory)}"
+    node = f"{_num(capacity.node_cpu)} cores / {_bytes(capacity.node_memory)}"
     if capacity.nodes is not None:
         lines.append(
             f"  nodes           at least {capacity.nodes} of {node} "
@@ -117,7 +118,7 @@ def report(capacity: Capacity, stack: str) -> list[str]:
 def _requested(cpu: Decimal, memory: Decimal, key: str) -> str:
     if cpu == 0 and memory == 0:
         return f"none set ({key}.resources.requests; the chart sets none)"
-    return f"{cpu:g} cores, {_bytes(memory)}"
+    return f"{_num(cpu)} cores, {_bytes(memory)}"
 
 
 def _requests(resources: ResourceRequirements) -> tuple[Decimal, Decimal]:
@@ -139,6 +140,11 @@ def _fits(cpu: Decimal, memory: Decimal, cpu_g: Decimal, mem_g: Decimal) -> int 
     if mem_g > 0:
         bounds.append(int(memory // mem_g))
     return min(bounds) if bounds else None
+
+
+def _num(amount: Decimal) -> str:
+    """A decimal without trailing zeros or exponent: 8, 0.5, 50."""
+    return format(amount.normalize(), "f")
 
 
 def _bytes(amount: Decimal) -> str:
