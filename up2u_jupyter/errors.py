@@ -14,6 +14,11 @@ class Problem:
     """What is wrong and the fix, in one sentence."""
 
 
+def shown_key(part: str) -> str:
+    """A config key as errors show it: quoted when it has invisible or odd characters."""
+    return part if part and part.isprintable() and part.strip() == part else repr(part)
+
+
 class ConfigError(Exception):
     """A stack config (or stack file) the program refuses, with every problem found in it."""
 

@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from .errors import ConfigError, Problem
+from .errors import ConfigError, Problem, shown_key
 from .quantity import QuantityError, parse_quantity
 
 PROJECT = "up2u-jupyter"
@@ -525,15 +525,15 @@ def _with_value(value: Any, message: str) -> str:
 
 
 def _problem_from_pydantic(error: Any, raw: Mapping[str, Any]) -> Problem:
-    loc = [str(part) for part in error["loc"] if not _is_validator_tag(part)]
+    loc = _data_path(error["loc"], raw)
     cause = (error.get("ctx") or {}).get("error")
     if isinstance(cause, RuleError):
         loc += cause.field.split(".")
     kind = error["type"]
-    key = f"{PROJECT}:{'.'.join(loc)}" if loc else PROJECT
+    key = f"{PROJECT}:{'.'.join(shown_key(part) for part in loc)}" if loc else PROJECT
     if kind == "extra_forbidden":
         known = _known_keys(loc[:-1])
-        close = difflib.get_close_matches(loc[-1], known, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(loc[-1], known, n=1, cutoff=0.6) if loc else []
         hint = (
             f"did you mean {'.'.join([*loc[:-1], close[0]])}?"
             if close
@@ -556,9 +556,25 @@ def _problem_from_pydantic(error: Any, raw: Mapping[str, Any]) -> Problem:
     return Problem(key, f"{shown}: {message}")
 
 
-def _is_validator_tag(part: Any) -> bool:
-    # pydantic puts function names and union member tags (e.g. "function-after[...]") in loc
-    return isinstance(part, str) and ("[" in part or part in ("str", "int", "float", "bool"))
+def _data_path(loc: Any, raw: Mapping[str, Any]) -> list[str]:
+    """The config keys of a pydantic error location, without pydantic's own tags.
+
+    pydantic puts validator and union tags (``function-after[...]``, ``[key]``, ``int``) in
+    locations; a part is kept when it is a key of the data there, or a field name.
+    """
+    path: list[str] = []
+    node: Any = raw
+    for part in loc:
+        if (isinstance(node, Mapping) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
+            node = node[part]
+        elif isinstance(part, str) and ("[" in part or part in ("str", "int", "float", "bool")):
+            continue
+        else:
+            node = None  # a field that is not in the data (e.g. missing)
+        path.append(str(part))
+    return path
 
 
 class _Missing:

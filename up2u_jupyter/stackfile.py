@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import yaml
 
-from .errors import ConfigError, Problem, UsageError
+from .errors import ConfigError, Problem, UsageError, shown_key
 from .settings import PROJECT, SECRET_KEYS
 
 SecretState = Literal["encrypted", "plain"]
@@ -44,7 +44,7 @@ def split_config(items: Mapping[str, Any], stack: str) -> StackConfig:
         elif encrypted:
             problems.append(
                 Problem(
-                    f"{PROJECT}:{key}",
+                    f"{PROJECT}:{shown_key(key)}",
                     "is encrypted, so it cannot be checked; it is not a secret, so set it "
                     f"without --secret: pulumi config set {PROJECT}:{key} <value> --stack {stack}",
                 )
