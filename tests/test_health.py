@@ -12,7 +12,7 @@ from up2u_jupyter.preview import Preview, free_port
 from up2u_jupyter.settings import load_settings
 from up2u_jupyter.stackfile import read_stack_config
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
 
 def dev(**overrides):

@@ -33,7 +33,7 @@ from up2u_jupyter.preview import Preview  # noqa: E402
 from up2u_jupyter.settings import load_settings  # noqa: E402
 from up2u_jupyter.stackfile import read_stack_config  # noqa: E402
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
 
 def stack_settings(stack="dev", **overrides):

@@ -9,7 +9,8 @@ from typing import Any, TextIO
 
 import yaml
 
-from . import capacity, health, preview, valuesdiff
+# health, preview and valuesdiff are imported by their commands: `values` and `check` stay fast
+from . import capacity
 from .errors import ConfigError, UsageError
 from .importer import ROTATES, Imported, ValuesFileError, convert
 from .quantity import QuantityError
@@ -139,14 +140,10 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
             print("\n".join(capacity.report(result, args.stack)), file=stdout)
             return EXIT_OK
         if args.command == "preview":
-            preview.run(settings, args.stack, args.port, args.keep, stdout)
-            return EXIT_OK
+            return run_preview(args, settings, stdout, stderr)
     except QuantityError as error:
         print(f"error: --node-cpu/--node-memory: {error}", file=stderr)
         return EXIT_USAGE
-    except preview.PreviewError as error:
-        print(f"error: {error}", file=stderr)
-        return EXIT_CONFIG
     except UsageError as error:
         print(f"error: {error}", file=stderr)
         return EXIT_USAGE
@@ -163,8 +160,24 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     return EXIT_OK
 
 
+def run_preview(
+    args: argparse.Namespace, settings: Settings, stdout: TextIO, stderr: TextIO
+) -> int:
+    """``preview``: the stack's hub on 127.0.0.1 until Ctrl-C or SIGTERM."""
+    from . import preview
+
+    try:
+        preview.run(settings, args.stack, args.port, args.keep, stdout)
+    except preview.PreviewError as error:
+        print(f"error: {error}", file=stderr)
+        return EXIT_CONFIG
+    return EXIT_OK
+
+
 def run_health(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """``health``: the post-deploy check, token from the environment."""
+    from . import health
+
     token = os.environ.get(health.TOKEN_ENV)
     if not token:
         raise UsageError(
@@ -183,6 +196,8 @@ def run_health(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def diff(args: argparse.Namespace, settings: Settings, stdout: TextIO, stderr: TextIO) -> int:
     """``diff``: the stack's rendered values at ``--base`` versus the working tree."""
+    from . import valuesdiff
+
     base, note = valuesdiff.render_at_ref(args.project_dir, args.base, args.stack)
     changes = valuesdiff.unified(base, values_yaml(settings), args.stack, args.base)
     if args.markdown:

@@ -1,0 +1,46 @@
+"""The project's benchmarks, each measured side by side in one run (medians, ratios).
+
+    .venv/bin/python benchmarks/run.py [--runs 10] [--suite-runs 10]
+
+1. the prod stack evaluated under Pulumi mocks vs a minimal baseline program (one RandomBytes,
+   one Release with static values) in the same harness, each a fresh process;
+2. `python -m up2u_jupyter values --stack prod` vs the floor `python -c "import yaml, pydantic"`;
+3. the unit-test suite's wall time (pytest -m "not e2e").
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from timing import summary, time_commands
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--suite-runs", type=int, default=10)
+    args = parser.parse_args()
+    mocks = {
+        "baseline program under mocks": [PY, "benchmarks/mock_program.py", "baseline"],
+        "prod stack under mocks": [PY, "benchmarks/mock_program.py", "prod"],
+    }
+    values = {
+        "floor: import yaml, pydantic": [PY, "-c", "import yaml, pydantic"],
+        "values --stack prod": [PY, "-m", "up2u_jupyter", "values", "--stack", "prod"],
+    }
+    suite = {"unit suite": [PY, "-m", "pytest", "-q", "-m", "not e2e", "-p", "no:cacheprovider"]}
+    for title, commands, runs in (
+        ("1. Pulumi mocks: prod stack vs minimal baseline", mocks, args.runs),
+        ("2. values command vs import floor", values, args.runs),
+        ("3. unit-test suite wall time", suite, args.suite_runs),
+    ):
+        print(title, flush=True)
+        for line in summary(time_commands(commands, runs, str(ROOT))):
+            print(f"  {line}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
