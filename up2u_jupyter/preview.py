@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+# imported up front, not at stop time: stopping must not depend on anything loading late
+import psutil
+
 from .settings import OAUTH_TYPES, Settings
 from .values import AUTHENTICATOR_CLASSES, ChartSecrets, build_values
 
@@ -216,8 +219,6 @@ class Preview:
 
     def processes(self) -> list[int]:
         """Every process of the preview now: its children and all their descendants."""
-        import psutil
-
         pids = []
         for child in self.children:
             with suppress(psutil.NoSuchProcess):
@@ -228,8 +229,6 @@ class Preview:
 
     def stop(self) -> None:
         """Stop everything (hub first, so it stops the user servers), then remove the state."""
-        import psutil
-
         doomed = self.processes()
         for child in reversed(self.children):
             if child.process.poll() is None:
