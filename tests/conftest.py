@@ -39,6 +39,17 @@ def with_path(config: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]
     return result
 
 
+def committed_settings(stack: str, **overrides: dict[str, Any]) -> Any:
+    """A committed stack's validated settings, top-level objects shallow-updated by overrides."""
+    from up2u_jupyter.settings import load_settings
+    from up2u_jupyter.stackfile import read_stack_config
+
+    values = read_stack_config(ROOT, stack).values
+    for key, value in overrides.items():
+        values[key] = {**values.get(key, {}), **value}
+    return load_settings(values, stack)
+
+
 def _chart_file(name: str) -> Path:
     path = CHART_DIR / name
     if not path.is_file():

@@ -13,7 +13,7 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -130,7 +130,6 @@ class Harness:
     monitor: RecordingMonitor
     loop: asyncio.AbstractEventLoop
     stack: str = "test"
-    outputs: dict[str, Any] = field(default_factory=dict)
 
     def set_config(self, config: dict[str, Any], secrets: dict[str, str] | None = None) -> None:
         """Set this project's config as the CLI passes it: full keys, JSON string values."""

@@ -5,26 +5,17 @@ import os
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import committed_settings
 from up2u_jupyter import health
 from up2u_jupyter.cli import run
 from up2u_jupyter.preview import Preview, free_port
-from up2u_jupyter.settings import load_settings
-from up2u_jupyter.stackfile import read_stack_config
 
 pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
 
-def dev(**overrides):
-    values = read_stack_config(ROOT, "dev").values
-    for key, value in overrides.items():
-        values[key] = {**values.get(key, {}), **value}
-    return load_settings(values, "dev")
-
-
 @pytest.fixture(scope="module")
 def hub():
-    with Preview(dev(), "dev", port=free_port()) as preview:
+    with Preview(committed_settings("dev"), "dev", port=free_port()) as preview:
         yield preview
 
 
@@ -83,7 +74,7 @@ def test_an_unreachable_hub_fails_at_the_first_step():
 def test_a_server_that_never_starts_fails_within_the_timeout():
     # extraConfig runs last, as in the chart: a server command that never listens
     never = {"extraConfig": {"zz-never": "c.Spawner.cmd = ['sleep', '600']\nc.Spawner.args = []"}}
-    with Preview(dev(hub=never), "dev", port=free_port()) as preview:
+    with Preview(committed_settings("dev", hub=never), "dev", port=free_port()) as preview:
         code, _, err = call(preview.url, token_of(preview), "--timeout", "5")
     assert code == 1
     assert (

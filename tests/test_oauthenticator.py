@@ -10,9 +10,8 @@ import logging
 import pytest
 from traitlets.config import Config
 
-from tests.conftest import ROOT, minimal_config
+from tests.conftest import committed_settings, minimal_config
 from up2u_jupyter.settings import load_settings
-from up2u_jupyter.stackfile import read_stack_config
 from up2u_jupyter.values import ChartSecrets, build_values
 
 jupyterhub_app = pytest.importorskip("jupyterhub.app")
@@ -26,11 +25,6 @@ def hub_config(settings) -> Config:
     """hub.config as the chart's jupyterhub_config.py applies it: one section per class."""
     values = build_values(settings, ChartSecrets("token", "cookie", KEY))
     return Config(values["hub"]["config"])
-
-
-def prod_settings():
-    config = read_stack_config(ROOT, "prod")
-    return load_settings(config.values, "prod")
 
 
 @pytest.fixture
@@ -49,17 +43,17 @@ def authenticator(caplog, monkeypatch):
 
 
 def test_authenticator_class_name_resolves_to_generic_oauthenticator():
-    app = jupyterhub_app.JupyterHub(config=hub_config(prod_settings()))
+    app = jupyterhub_app.JupyterHub(config=hub_config(committed_settings("prod")))
     assert app.authenticator_class is generic.GenericOAuthenticator
 
 
 def test_prod_config_loads_without_unrecognised_or_deprecated_options(authenticator):
-    _, warnings = authenticator(hub_config(prod_settings()))
+    _, warnings = authenticator(hub_config(committed_settings("prod")))
     assert warnings == []
 
 
 def test_authenticator_resolves_the_urls_claim_and_scopes_we_meant(authenticator):
-    auth, _ = authenticator(hub_config(prod_settings()))
+    auth, _ = authenticator(hub_config(committed_settings("prod")))
     assert auth.client_id == "up2u-jupyter-prod"
     assert auth.client_secret == CLIENT_SECRET  # read from OAUTH_CLIENT_SECRET, as in the pod
     assert auth.authorize_url == "https://proxy.eduteams.org/saml2sp/OIDC/authorization"
@@ -99,12 +93,12 @@ def test_allowed_users_and_admins_are_both_allowed(authenticator):
 def test_crypt_keeper_accepts_the_generated_key_format():
     from jupyterhub.crypto import CryptKeeper
 
-    keeper = CryptKeeper(config=hub_config(prod_settings()))
+    keeper = CryptKeeper(config=hub_config(committed_settings("prod")))
     assert keeper.keys == [bytes.fromhex(KEY)]
 
 
 def test_the_warning_check_bites_on_a_deprecated_option(authenticator):
-    config = hub_config(prod_settings())
+    config = hub_config(committed_settings("prod"))
     # renamed in OAuthenticator 16; it warns only when the value differs from username_claim
     config.GenericOAuthenticator.username_key = "email"
     _, warnings = authenticator(config)
@@ -112,7 +106,7 @@ def test_the_warning_check_bites_on_a_deprecated_option(authenticator):
 
 
 def test_the_warning_check_bites_on_an_unknown_option(authenticator):
-    config = hub_config(prod_settings())
+    config = hub_config(committed_settings("prod"))
     config.GenericOAuthenticator.userdata_method = "GET"  # removed in OAuthenticator 16
     _, warnings = authenticator(config)
     assert any("userdata_method" in w for w in warnings)

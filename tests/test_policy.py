@@ -8,10 +8,8 @@ import importlib.util
 
 import pytest
 
-from tests.conftest import ROOT, with_path
+from tests.conftest import ROOT, committed_settings, with_path
 from up2u_jupyter.cli import offline_values
-from up2u_jupyter.settings import load_settings
-from up2u_jupyter.stackfile import read_stack_config
 
 pulumi_policy = pytest.importorskip("pulumi_policy")
 
@@ -29,8 +27,7 @@ policies = _load_policies()
 
 
 def stack_values(stack):
-    config = read_stack_config(ROOT, stack)
-    return offline_values(load_settings(config.values, stack))
+    return offline_values(committed_settings(stack))
 
 
 def args_for(values, stack="prod", protect=True, config=None, resource_type=policies.RELEASE):

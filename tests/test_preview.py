@@ -5,22 +5,17 @@ import sys
 import pytest
 from traitlets.config import Config
 
-from tests.conftest import ROOT, minimal_config
+from tests.conftest import ROOT, committed_settings, minimal_config
 from up2u_jupyter import hubconfig
 from up2u_jupyter.preview import LOCAL_CLIENT_SECRET, Ports, PreviewError, local_plan, require_free
 from up2u_jupyter.settings import load_settings
-from up2u_jupyter.stackfile import read_stack_config
 from up2u_jupyter.values import ChartSecrets, build_values
 
 PORTS = Ports(public=8000, hub=8081, proxy_api=8001, oidc=9400)
 
 
-def dev_settings():
-    return load_settings(read_stack_config(ROOT, "dev").values, "dev")
-
-
 def test_plan_keeps_the_stack_values_and_swaps_only_local_things():
-    settings = dev_settings()
+    settings = committed_settings("dev")
     plan = local_plan(settings, PORTS)
     deployed = build_values(settings, ChartSecrets("a", "b", "c"))
     oauth = plan.values["hub"]["config"]["GenericOAuthenticator"]
@@ -51,13 +46,13 @@ def test_plan_keeps_the_stack_values_and_swaps_only_local_things():
 
 
 def test_plan_generates_fresh_chart_secrets_each_run():
-    first, second = (local_plan(dev_settings(), PORTS).values for _ in range(2))
+    first, second = (local_plan(committed_settings("dev"), PORTS).values for _ in range(2))
     assert first["proxy"]["secretToken"] != second["proxy"]["secretToken"]
     assert len(bytes.fromhex(first["hub"]["cookieSecret"])) == 32
 
 
 def test_plan_lists_who_may_sign_in():
-    plan = local_plan(dev_settings(), PORTS)
+    plan = local_plan(committed_settings("dev"), PORTS)
     assert plan.sign_in_as == [
         "5f2b1e0c9a7d4b3e8f6a1c2d3e4f5a6b@eduteams.org",
         "0a1b2c3d4e5f60718293a4b5c6d7e8f9@eduteams.org",
@@ -85,7 +80,7 @@ def test_busy_port_is_one_line():
 
 def test_apply_values_configures_what_the_chart_configures():
     c = Config()
-    plan = local_plan(dev_settings(), PORTS)
+    plan = local_plan(committed_settings("dev"), PORTS)
     hubconfig.apply_values(c, plan.values, hub_api_url="http://127.0.0.1:8081/hub/api")
     assert c.JupyterHub.authenticator_class == "generic-oauth"
     assert c.JupyterHub.active_server_limit == 10

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, committed_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
@@ -30,17 +30,8 @@ if not CHROMIUM.exists():
 
 sync_api = pytest.importorskip("playwright.sync_api")
 from up2u_jupyter.preview import Preview  # noqa: E402
-from up2u_jupyter.settings import load_settings  # noqa: E402
-from up2u_jupyter.stackfile import read_stack_config  # noqa: E402
 
 pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
-
-
-def stack_settings(stack="dev", **overrides):
-    values = read_stack_config(ROOT, stack).values
-    for key, value in overrides.items():
-        values[key] = {**values.get(key, {}), **value}
-    return load_settings(values, stack)
 
 
 @pytest.fixture(scope="module")  # not session: Playwright's loop must end with this module
@@ -66,7 +57,7 @@ def page(browser):
 
 @pytest.fixture(scope="module")
 def dev_hub():
-    with Preview(stack_settings("dev"), "dev", port=free_port()) as preview:
+    with Preview(committed_settings("dev"), "dev", port=free_port()) as preview:
         yield preview
 
 
@@ -105,7 +96,7 @@ def test_login_page_is_branded_with_the_dev_banner(page, dev_hub):
 
 
 def test_prod_config_shows_no_environment_banner(page):
-    settings = stack_settings("prod", hub={"image": {"name": "local", "tag": "x"}})
+    settings = committed_settings("prod", hub={"image": {"name": "local", "tag": "x"}})
     with Preview(settings, "prod", port=free_port()) as prod:
         page.goto(prod.url + "login")
         assert page.get_by_role("button", name="Sign in with eduTEAMS").is_visible()
@@ -151,7 +142,9 @@ def test_user_outside_the_allow_rules_is_refused(page, dev_hub):
 
 @pytest.fixture(scope="module")
 def limited_hub():
-    settings = stack_settings("dev", hub={"activeServerLimit": 1}, cull={"timeout": 20, "every": 5})
+    settings = committed_settings(
+        "dev", hub={"activeServerLimit": 1}, cull={"timeout": 20, "every": 5}
+    )
     with Preview(settings, "dev", port=free_port()) as preview:
         yield preview
 
@@ -186,7 +179,7 @@ def test_an_idle_server_is_culled_after_the_timeout(page, limited_hub):
 
 
 def test_stopping_the_preview_leaves_no_process_behind():
-    preview = Preview(stack_settings("dev"), "dev", port=free_port())
+    preview = Preview(committed_settings("dev"), "dev", port=free_port())
     preview.start()
     try:
         pids = preview.processes()

@@ -4,9 +4,8 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.conftest import ROOT, minimal_config
+from tests.conftest import ROOT, committed_settings, minimal_config
 from up2u_jupyter.settings import load_settings
-from up2u_jupyter.stackfile import read_stack_config
 from up2u_jupyter.values import (
     ChartSecrets,
     build_values,
@@ -25,8 +24,7 @@ def values_for(config):
 
 
 def stack_values(stack):
-    config = read_stack_config(ROOT, stack)
-    return build_values(load_settings(config.values, stack), SECRETS)
+    return build_values(committed_settings(stack), SECRETS)
 
 
 def assert_schema_valid(values, chart_defaults, chart_schema):
