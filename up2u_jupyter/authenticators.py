@@ -11,7 +11,7 @@ import difflib
 import functools
 import json
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -188,15 +188,13 @@ def allow_rule_options(options: Mapping[str, Any]) -> list[str]:
 
 
 def option_problems(
-    auth_type: str,
-    options: Mapping[str, Any],
-    secret_options: Mapping[str, str],
-    secret_env: Collection[str] | None,
-) -> list[tuple[str, str | None, str]]:
-    """Problems of ``auth.options`` and ``auth.secretOptions``, as (key, shown value, message).
+    auth_type: str, options: Mapping[str, Any], secret_options: Mapping[str, str]
+) -> list[tuple[str, Any, str, bool]]:
+    """Problems of ``auth.options`` and ``auth.secretOptions``: (key, value, message, secret),
+    where ``secret`` says the value must not be shown.
 
-    ``secret_env`` is the names in the ``secretEnv`` secret map (None: not known offline). A
-    shown value of None means "do not print the value" (it is, or may be, a secret).
+    Whether each secretEnv entry a secretOption names is set is not checked here: like every
+    required secret, ``check`` warns when it is absent and ``pulumi up`` refuses to deploy.
     """
     if not options and not secret_options:
         return []
@@ -204,12 +202,13 @@ def option_problems(
     if cls is None:
         return []  # the unknown auth.type is reported on its own
     typed = typed_traits(auth_type)
-    found: list[tuple[str, str | None, str]] = []
-    for name in options:
+    found: list[tuple[str, Any, str, bool]] = []
+    for name, value in options.items():
         key = f"auth.options.{name}"
+        hidden = _maybe_secret(cls, name)
         problem = _name_problem(cls, name, typed)
         if problem is not None:
-            found.append((key, _shown(options[name], cls, name), problem))
+            found.append((key, value, problem, hidden))
             continue
         trait = cls.traits[name]
         if trait.secret:
@@ -217,54 +216,41 @@ def option_problems(
             found.append(
                 (
                     key,
-                    None,
+                    value,
                     f"{cls.section}.{name} holds a secret, and options land in the Helm values; "
                     f"remove it, run pulumi config set --secret --path "
                     f"'up2u-jupyter:secretEnv.{env}' <value>, and set "
                     f"auth.secretOptions.{name}: {env}",
+                    True,
                 )
             )
         elif trait.type == "callable":
             found.append(
                 (
                     key,
-                    _shown(options[name], cls, name),
+                    value,
                     f"{cls.section}.{name} takes Python code, which YAML cannot carry; "
                     "set it in hub.extraConfig instead",
+                    hidden,
                 )
             )
-        elif not trait.accepts(options[name]):
-            found.append(
-                (
-                    key,
-                    _shown(options[name], cls, name),
-                    f"{cls.section}.{name} takes {_type_words(trait)}; fix the value",
-                )
-            )
+        elif not trait.accepts(value):
+            message = f"{cls.section}.{name} takes {_type_words(trait)}; fix the value"
+            found.append((key, value, message, hidden))
     for name, env in secret_options.items():
         key = f"auth.secretOptions.{name}"
         problem = _name_problem(cls, name, typed)
+        if problem is None and name in options:
+            problem = f"also set in auth.options.{name}; keep one of them"
+        elif problem is None and cls.traits[name].type == "callable":
+            problem = f"{cls.section}.{name} takes Python code; set it in hub.extraConfig"
+        elif problem is None and not (isinstance(env, str) and ENV_NAME.fullmatch(env)):
+            problem = (
+                "not an environment variable name (the secretEnv entry to read); "
+                "use letters, digits and '_', e.g. LDAP_BIND_PASSWORD"
+            )
         if problem is not None:
-            found.append((key, env, problem))
-        elif name in options:
-            found.append((key, env, f"also set in auth.options.{name}; keep one of them"))
-        elif cls.traits[name].type == "callable":
-            found.append(
-                (key, env, f"{cls.section}.{name} takes Python code; set it in hub.extraConfig")
-            )
-        elif not ENV_NAME.fullmatch(env):
-            found.append(
-                (key, env, "not an environment variable name; use letters, digits and '_'")
-            )
-        elif secret_env is not None and env not in secret_env:
-            found.append(
-                (
-                    key,
-                    env,
-                    f"no secretEnv entry {env}; run pulumi config set --secret --path "
-                    f"'up2u-jupyter:secretEnv.{env}' <value>",
-                )
-            )
+            found.append((key, env, problem, False))
     return found
 
 
@@ -282,15 +268,17 @@ def _name_problem(cls: AuthenticatorClass, name: str, typed: Mapping[str, str]) 
     return None
 
 
-def _shown(value: Any, cls: AuthenticatorClass, name: str) -> str | None:
-    """A bounded form of an option's value, or None when it could be a secret."""
+def _maybe_secret(cls: AuthenticatorClass, name: str) -> bool:
+    """Whether an option's value may be a secret (then no message shows it)."""
     from .secretrule import is_secret_name
 
-    trait = cls.traits.get(name)
-    if (trait is not None and trait.secret) or is_secret_name(name):
-        return None
-    text = repr(value)
-    return text if len(text) <= 60 else f"{text[:57]}..."
+    if is_secret_name(name):
+        return True
+    if name in cls.traits:
+        return cls.traits[name].secret
+    # a misspelt secret trait still holds the secret
+    close = difflib.get_close_matches(name, list(cls.traits), n=1, cutoff=0.6)
+    return bool(close) and cls.traits[close[0]].secret
 
 
 def _type_words(trait: Trait) -> str:

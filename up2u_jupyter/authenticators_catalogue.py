@@ -41,6 +41,9 @@ EXPLICIT_SECRETS = frozenset(
     }
 )
 """Traits that hold a secret, whatever the name rule says (each named from the class's help)."""
+NOT_SECRETS = frozenset({"exclude_tokens"})  # Globus: names of resource servers, not tokens
+"""Traits whose name looks secret but whose help says they hold none."""
+_SCALARS = ("bool", "int", "float")
 
 _SIMPLE = {
     "Bool": "bool",
@@ -65,9 +68,14 @@ _SIMPLE = {
 }
 
 
-def is_secret_trait(name: str) -> bool:
-    """Whether a trait holds a secret: the project's name rule, or one of the explicit ones."""
-    return name in EXPLICIT_SECRETS or is_secret_name(name)
+def is_secret_trait(name: str, kind: str) -> bool:
+    """Whether a trait holds a secret: one of the explicit ones, or the project's name rule for
+    a trait that can hold text (a flag or a number such as ``check_common_password`` cannot)."""
+    if name in EXPLICIT_SECRETS:
+        return True
+    if name in NOT_SECRETS or all(part in _SCALARS for part in kind.split("|")):
+        return False
+    return is_secret_name(name)
 
 
 def simple_type(trait: Any) -> str:
@@ -104,7 +112,8 @@ def describe_class(cls: type) -> dict[str, Any]:
     aliases = deprecated_aliases(cls)
     traits: dict[str, dict[str, Any]] = {}
     for name, trait in sorted(cls.class_traits(config=True).items()):  # type: ignore[attr-defined]
-        entry: dict[str, Any] = {"type": simple_type(trait), "secret": is_secret_trait(name)}
+        kind = simple_type(trait)
+        entry: dict[str, Any] = {"type": kind, "secret": is_secret_trait(name, kind)}
         if trait.allow_none:
             entry["nullable"] = True
         if name in aliases:

@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from . import credentials
+from . import authenticators, credentials
 from .credentials import OAUTH_TYPES, PROJECT, SECRET_KEYS
 from .dotted import MISSING, get_path
 from .errors import ConfigError, Problem, excerpt, shown_key
@@ -235,7 +235,15 @@ class Hub(Model):
     db: HubDb = HubDb()
 
 
-AuthType = Literal["generic-oauth", "github", "google", "dummy", "tmp"]
+def _auth_type(value: str) -> str:
+    message = authenticators.unknown_type_message(value)
+    if message is not None:
+        raise ValueError(message)
+    return value
+
+
+AuthType = Annotated[str, AfterValidator(_auth_type)]
+"""One of the five modelled types, or any authenticator the chart's hub image ships."""
 _ONLY_FOR: dict[str, tuple[str, ...]] = {
     "client_id": OAUTH_TYPES,
     "authorize_url": ("generic-oauth",),
@@ -247,6 +255,9 @@ _ONLY_FOR: dict[str, tuple[str, ...]] = {
     "login_service": OAUTH_TYPES,
     "allowed_organizations": ("github",),
     "hosted_domain": ("google",),
+    "groups_claim": ("generic-oauth",),
+    "allowed_groups": ("generic-oauth",),
+    "admin_groups": ("generic-oauth",),
 }
 
 
@@ -255,6 +266,8 @@ class Auth(Model):
 
     ``github``, ``google``, ``dummy`` and ``tmp`` are the chart's other built-in authenticators,
     there for stacks migrated from old values files; protected stacks cannot use dummy or tmp.
+    Any other authenticator the hub image ships is configured through ``options`` (checked
+    against the catalogue, ``authenticators.py``) and ``secretOptions`` (read from secretEnv).
     """
 
     type: AuthType = "generic-oauth"
@@ -271,6 +284,11 @@ class Auth(Model):
     allow_all: bool = False
     allowed_users: list[NonEmptyStr] = []
     admin_users: list[NonEmptyStr] = []
+    groups_claim: NonEmptyStr | None = None
+    allowed_groups: list[NonEmptyStr] = []
+    admin_groups: list[NonEmptyStr] = []
+    options: dict[str, Any] = {}
+    secret_options: dict[str, str] = {}
 
     @property
     def effective_login_service(self) -> str | None:
@@ -299,14 +317,40 @@ class Auth(Model):
         return self
 
     @model_validator(mode="after")
-    def _someone_can_log_in(self) -> "Auth":
-        rules = [self.allow_all, self.allowed_users, self.admin_users, self.allowed_organizations]
-        if self.type != "tmp" and not any(rules):
-            raise ValueError(
-                "no allow rule, so nobody could log in; set auth.allowAll: true, "
-                "or list users in auth.allowedUsers or auth.adminUsers"
+    def _groups_need_their_claim(self) -> "Auth":
+        if (self.allowed_groups or self.admin_groups) and self.groups_claim is None:
+            raise RuleError(
+                "groupsClaim",
+                "auth.allowedGroups and auth.adminGroups need the userinfo claim that lists a "
+                "user's groups; set it (eduTEAMS: eduperson_entitlement)",
             )
         return self
+
+    @model_validator(mode="after")
+    def _someone_can_log_in(self) -> "Auth":
+        rules = [
+            self.allow_all,
+            self.allowed_users,
+            self.admin_users,
+            self.allowed_organizations,
+            self.allowed_groups,
+            self.admin_groups,
+            authenticators.allow_rule_options(self.options),
+        ]
+        if any(rules) or self.type == "tmp" or self._lets_everyone_in_by_default():
+            return self
+        raise ValueError(
+            "no allow rule, so nobody could log in; set auth.allowAll: true, "
+            "or list users in auth.allowedUsers or auth.adminUsers"
+            + (", or groups in auth.allowedGroups" if self.type == "generic-oauth" else "")
+        )
+
+    def _lets_everyone_in_by_default(self) -> bool:
+        """An unmodelled authenticator whose own default is allow_all (e.g. firstuse)."""
+        if self.type in authenticators.MODELLED:
+            return False
+        cls = authenticators.load_catalogue().of(self.type)
+        return cls is not None and cls.allow_all_by_default is True
 
 
 class LimitGuarantee(Model):
@@ -428,7 +472,7 @@ class Settings(Model):
 
     def secret_env_references(self) -> list[str]:
         """The secretEnv entries the stack's config reads (they must be set)."""
-        return []
+        return sorted(set(self.auth.secret_options.values()))
 
     def cross_field_problems(self) -> list[tuple[str, Any, str]]:
         """Rules that span several top-level keys, as (key, value, message) triples."""
@@ -448,6 +492,12 @@ class Settings(Model):
             if getattr(self.auth, field) is None:
                 key = f"auth.{to_camel(field)}"
                 found.append((key, None, f"auth.type {kind} needs {key}; set it"))
+        found += [
+            (key, HIDDEN_VALUE if secret else value, message)
+            for key, value, message, secret in authenticators.option_problems(
+                kind, self.auth.options, self.auth.secret_options
+            )
+        ]
         if self.protect and kind in ("dummy", "tmp"):
             found.append(
                 (
@@ -515,8 +565,15 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
     return settings
 
 
+class _Hidden:
+    """Stands for a value an error must not show (it is, or may be, a secret)."""
+
+
+HIDDEN_VALUE = _Hidden()
+
+
 def _with_value(value: Any, message: str) -> str:
-    return f"{excerpt(value)}: {message}"
+    return f"{excerpt(value, secret=isinstance(value, _Hidden))}: {message}"
 
 
 def _problem_from_pydantic(error: Any, raw: Mapping[str, Any]) -> Problem:

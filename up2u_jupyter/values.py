@@ -11,20 +11,18 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import credentials
+from . import authenticators, credentials
 from .credentials import OAUTH_TYPES
 from .settings import Image, ResourceRequirements, Settings
 
 CHART_NAME = "jupyterhub"
 HUB_PORT = 8081
-AUTHENTICATOR_CLASSES = {
-    "generic-oauth": "GenericOAuthenticator",
-    "github": "GitHubOAuthenticator",
-    "google": "GoogleOAuthenticator",
-    "dummy": "DummyAuthenticator",
-    "tmp": "TmpAuthenticator",
-}
-"""auth.type (the chart's authenticator_class entry point name) -> its config section."""
+AUTHENTICATOR_CLASSES = authenticators.MODELLED
+"""The modelled auth.types -> their config section (every other: ``authenticators.section_of``)."""
+SECRET_OPTIONS_CONFIG = "up2u-auth-secret-options"
+"""The hub.extraConfig entry that reads auth.secretOptions from the hub's environment."""
+GROUPS_AUTH_STATE_KEY = "oauth_user"
+"""Where OAuthenticator keeps the userinfo answer in auth_state (its ``user_auth_state_key``)."""
 DUMMY_PASSWORD_CONFIG = "import os\nc.DummyAuthenticator.password = os.environ['DUMMY_PASSWORD']"
 """DummyAuthenticator has no environment default for its password: read it from the Secret."""
 
@@ -164,14 +162,17 @@ def _hub_config(settings: Settings, secrets: ChartSecrets) -> dict[str, Any]:
         "JupyterHub": {"authenticator_class": auth.type},
         "CryptKeeper": {"keys": [secrets.crypt_key]},
         "Authenticator": {"admin_users": list(auth.admin_users)},
-        AUTHENTICATOR_CLASSES[auth.type]: _authenticator(settings),
+        authenticators.section_of(auth.type): _authenticator(settings),
     }
 
 
 def _authenticator(settings: Settings) -> dict[str, Any]:
     auth = settings.auth
+    if auth.type not in AUTHENTICATOR_CLASSES:
+        return _other_authenticator(settings)
     if auth.type == "tmp":
-        return {}  # everyone gets a temporary user: there is nothing to configure
+        # everyone gets a temporary user: there is nothing to configure but the options
+        return dict(auth.options)
     section: dict[str, Any] = {
         "allow_all": auth.allow_all,
         "allowed_users": list(auth.allowed_users),
@@ -195,14 +196,67 @@ def _authenticator(settings: Settings) -> dict[str, Any]:
         section["allowed_organizations"] = list(auth.allowed_organizations)
     elif auth.type == "google":
         section["hosted_domain"] = list(auth.hosted_domain)
-    return section
+    if auth.groups_claim is not None:
+        # OAuthenticator 17 reads groups from auth_state (claim_groups_key is deprecated) and
+        # honours group rules only with manage_groups, which also mirrors the provider's
+        # groups into JupyterHub groups at each sign-in.
+        section |= {
+            "manage_groups": True,
+            "auth_state_groups_key": f"{GROUPS_AUTH_STATE_KEY}.{auth.groups_claim}",
+            "allowed_groups": list(auth.allowed_groups),
+            "admin_groups": list(auth.admin_groups),
+        }
+    return section | dict(auth.options)
+
+
+def _other_authenticator(settings: Settings) -> dict[str, Any]:
+    """An authenticator outside the modelled five: its options, plus the allow rules."""
+    auth = settings.auth
+    section: dict[str, Any] = {}
+    # Only what the stack set: such a class may let everyone in by default (firstuse does),
+    # and an explicit allow_all: false would change that behaviour.
+    if "allow_all" in auth.model_fields_set:
+        section["allow_all"] = auth.allow_all
+    if auth.allowed_users:
+        section["allowed_users"] = list(auth.allowed_users)
+    cls = authenticators.load_catalogue().of(auth.type)
+    url = _other_callback_url(settings)
+    if cls is not None and "oauth_callback_url" in cls.traits and url is not None:
+        section["oauth_callback_url"] = url
+    return section | dict(auth.options)
+
+
+def _other_callback_url(settings: Settings) -> str | None:
+    if settings.domain is None:
+        return None
+    return f"{public_scheme(settings)}://{settings.domain}/hub/oauth_callback"
 
 
 def _extra_config(settings: Settings) -> dict[str, str]:
     extra = dict(settings.hub.extra_config)
     if settings.auth.type == "dummy":
         extra["up2u-dummy-password"] = DUMMY_PASSWORD_CONFIG
+    if settings.auth.secret_options:
+        extra[SECRET_OPTIONS_CONFIG] = secret_options_config(settings)
     return extra
+
+
+def secret_options_config(settings: Settings) -> str:
+    """Python for hub.extraConfig: each auth.secretOptions trait read from its secretEnv entry.
+
+    A trait that takes a string gets the variable as it is; any other (a map such as LTI 1.1's
+    ``consumers``) gets it parsed as JSON, so the secret can hold structured data.
+    """
+    auth = settings.auth
+    section = authenticators.section_of(auth.type)
+    cls = authenticators.load_catalogue().of(auth.type)
+    lines = ["import json", "import os", ""]
+    for trait, env in sorted(auth.secret_options.items()):
+        kind = cls.traits[trait].type if cls is not None and trait in cls.traits else "str"
+        read = f"os.environ[{env!r}]"
+        value = read if "str" in kind.split("|") else f"json.loads({read})"
+        lines.append(f"c.{section}.{trait} = {value}")
+    return "\n".join(lines) + "\n"
 
 
 def _singleuser(settings: Settings) -> dict[str, Any]:
