@@ -78,9 +78,7 @@ def test_installed_class_has_exactly_the_recorded_traits(class_id):
     recorded = CATALOGUE.classes[class_id]
     described = describe_class(load_class(class_id))
     assert described["section"] == recorded.section
-    traits = {
-        name: authenticators.Trait(**trait) for name, trait in described["traits"].items()
-    }
+    traits = {name: authenticators.Trait(**trait) for name, trait in described["traits"].items()}
     assert traits == dict(recorded.traits)
 
 

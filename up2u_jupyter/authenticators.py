@@ -163,9 +163,10 @@ def unknown_type_message(auth_type: str) -> str | None:
         return None
     close = difflib.get_close_matches(auth_type, list(catalogue.types), n=1, cutoff=0.6)
     hint = f"did you mean {close[0]}?" if close else "use one of its entry point names"
+    listed = catalogue_path(catalogue.chart).relative_to(DATA_DIR.parent.parent)
     return (
         f"not an authenticator the z2jh {catalogue.chart} hub image ships; {hint} "
-        f"(all {len(catalogue.types)} are listed in {catalogue_path().relative_to(DATA_DIR.parent.parent)})"
+        f"(all {len(catalogue.types)} are listed in {listed})"
     )
 
 

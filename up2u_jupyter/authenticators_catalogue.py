@@ -177,7 +177,7 @@ def _allow_all_default(cls: type) -> bool | None:
 
 def build(pins: Mapping[str, str], chart: str) -> dict[str, Any]:
     """The catalogue of the installed distributions, which must match ``pins`` exactly."""
-    from jupyterhub.auth import Authenticator
+    from jupyterhub.auth import Authenticator  # type: ignore[import-untyped]
 
     installed = {normalize(d.metadata["Name"]): d for d in metadata.distributions()}
     mismatched = [
@@ -213,8 +213,12 @@ def build(pins: Mapping[str, str], chart: str) -> dict[str, Any]:
                 ):
                     loose[class_id(value)] = value
     for key, cls in loose.items():
-        bases_of_others = any(other is not cls and issubclass(other, cls) for other in classes.values())
-        bases_of_loose = any(other is not cls and issubclass(other, cls) for other in loose.values())
+        bases_of_others = any(
+            other is not cls and issubclass(other, cls) for other in classes.values()
+        )
+        bases_of_loose = any(
+            other is not cls and issubclass(other, cls) for other in loose.values()
+        )
         if not bases_of_others and not bases_of_loose:
             types[f"{cls.__module__}.{cls.__qualname__}"] = key
             classes[key] = cls
