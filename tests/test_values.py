@@ -73,6 +73,32 @@ VARIANTS = {
     "google": minimal_config(auth={"type": "google", "clientId": "c", "allowAll": True}),
     "dummy": minimal_config(auth={"type": "dummy", "allowAll": True}),
     "tmp": minimal_config(auth={"type": "tmp"}),
+    "groups": minimal_config(
+        auth={
+            **minimal_config()["auth"],
+            "allowAll": False,
+            "groupsClaim": "entitlements",
+            "allowedGroups": ["g"],
+            "adminGroups": ["a"],
+        }  # fmt: skip
+    ),
+    "azuread": minimal_config(
+        auth={
+            "type": "azuread",
+            "allowedUsers": ["ann"],
+            "options": {"tenant_id": "t"},
+            "secretOptions": {"client_secret": "AZ_SECRET"},
+        }  # fmt: skip
+    ),
+    "ldap": minimal_config(
+        auth={
+            "type": "ldap",
+            "options": {
+                "server_address": "ldap.example.org",
+                "allowed_groups": ["cn=staff,dc=example,dc=org"],
+            },
+        }  # fmt: skip
+    ),
     "helm-values": minimal_config(
         helmValues={
             "hub": {"networkPolicy": {"enabled": False}},
@@ -375,3 +401,48 @@ def test_tmp_has_no_callback_and_an_empty_section():
     values = values_for(VARIANTS["tmp"])
     assert values["hub"]["config"]["TmpAuthenticator"] == {}
     assert values["hub"]["extraEnv"] == {}
+
+
+def test_group_rules_render_as_oauthenticator_17_wants_them():
+    section = values_for(VARIANTS["groups"])["hub"]["config"]["GenericOAuthenticator"]
+    assert section["manage_groups"] is True
+    assert section["auth_state_groups_key"] == "oauth_user.entitlements"
+    assert (section["allowed_groups"], section["admin_groups"]) == (["g"], ["a"])
+    assert "claim_groups_key" not in section  # deprecated since OAuthenticator 17.0
+
+
+def test_no_group_keys_without_a_groups_claim(prod):
+    assert "manage_groups" not in prod["hub"]["config"]["GenericOAuthenticator"]
+
+
+def test_dev_stack_has_its_named_users_and_its_group():
+    oauth = stack_values("dev")["hub"]["config"]["GenericOAuthenticator"]
+    assert oauth["allowed_users"] == ["0a1b2c3d4e5f60718293a4b5c6d7e8f9@eduteams.org"]
+    assert oauth["allowed_groups"] == [
+        "urn:geant:eduteams.org:service:up2u:group:jupyter-dev#eduteams.org"
+    ]
+    assert oauth["scope"] == ["openid", "eduperson_entitlement"]
+
+
+def test_an_unmodelled_authenticator_gets_its_section_options_and_only_set_rules():
+    values = values_for(VARIANTS["ldap"])
+    assert values["hub"]["config"]["JupyterHub"]["authenticator_class"] == "ldap"
+    assert values["hub"]["config"]["LDAPAuthenticator"] == {
+        "server_address": "ldap.example.org",
+        "allowed_groups": ["cn=staff,dc=example,dc=org"],
+    }  # no allow_all: false forced on a class whose default may differ
+    assert values["hub"]["extraEnv"] == {}
+
+
+def test_secret_options_become_a_named_extra_config_entry_and_env_refs():
+    from up2u_jupyter.values import SECRET_OPTIONS_CONFIG
+
+    values = build_values(load_settings(VARIANTS["azuread"], "test"), SECRETS, ["AZ_SECRET"])
+    code = values["hub"]["extraConfig"][SECRET_OPTIONS_CONFIG]
+    assert "c.AzureAdOAuthenticator.client_secret = os.environ['AZ_SECRET']" in code
+    assert values["hub"]["extraEnv"]["AZ_SECRET"]["valueFrom"]["secretKeyRef"]["key"] == (
+        "env-AZ_SECRET"
+    )
+    section = values["hub"]["config"]["AzureAdOAuthenticator"]
+    assert section["oauth_callback_url"] == "https://jupyter.example.org/hub/oauth_callback"
+    assert "client_secret" not in section
