@@ -406,6 +406,45 @@ class Singleuser(Model):
     extra_env: dict[str, str] = {}
 
 
+class ProfileCpu(Model):
+    """A profile's CPU in cores; what it leaves out is the singleuser value."""
+
+    limit: Cores | None = None
+    guarantee: Cores | None = None
+
+
+class ProfileMemory(Model):
+    """A profile's memory as quantities; what it leaves out is the singleuser value."""
+
+    limit: Quantity | None = None
+    guarantee: Quantity | None = None
+
+
+PROFILE_ENV = "UP2U_PROFILE"
+"""Set to the profile's slug in each profile's servers, so notebooks can tell which they run."""
+
+
+class Profile(Model):
+    """One kind of user server offered on the spawn page (a KubeSpawner profile)."""
+
+    slug: DnsLabel
+    display_name: NonEmptyStr
+    description: str = ""
+    default: bool = False
+    image: Image | None = None
+    cpu: ProfileCpu = ProfileCpu()
+    memory: ProfileMemory = ProfileMemory()
+    extra_env: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _profile_env_is_ours(self) -> "Profile":
+        if PROFILE_ENV in self.extra_env:
+            raise RuleError(
+                f"extraEnv.{PROFILE_ENV}", "set to the profile's slug by the program; remove it"
+            )
+        return self
+
+
 class Scheduling(Model):
     """Pod scheduling."""
 
@@ -458,6 +497,7 @@ class Settings(Model):
     hub: Hub = Hub()
     auth: Auth  # no default: single sign-on cannot work without the stack's own client and rules
     singleuser: Singleuser = Singleuser()
+    profiles: list[Profile] = []
     scheduling: Scheduling = Scheduling()
     pre_puller: PrePuller = PrePuller()
     cull: Cull = Cull()
@@ -527,10 +567,12 @@ class Settings(Model):
                     "https.mode secret needs the name of the TLS Secret in the namespace; set it",
                 )
             )
+        found += self._profile_problems()
         if self.protect:
             for key, image in (
                 ("hub.image", self.hub.image),
                 ("singleuser.image", self.singleuser.image),
+                *((f"profiles.{i}.image", p.image) for i, p in enumerate(self.profiles)),
             ):
                 if image is not None and not image.pinned:
                     found.append(
@@ -541,6 +583,81 @@ class Settings(Model):
                             "(e.g. v1.0.3), not latest or nothing",
                         )
                     )
+        return found
+
+    def profile_resources(self, profile: Profile) -> tuple[LimitGuarantee, LimitGuarantee]:
+        """A profile's effective (cpu, memory): its own values, the singleuser ones otherwise."""
+        user = self.singleuser
+        cpu = LimitGuarantee.model_construct(
+            limit=user.cpu.limit if profile.cpu.limit is None else profile.cpu.limit,
+            guarantee=user.cpu.guarantee
+            if profile.cpu.guarantee is None
+            else profile.cpu.guarantee,
+        )
+        memory = LimitGuarantee.model_construct(
+            limit=user.memory.limit if profile.memory.limit is None else profile.memory.limit,
+            guarantee=(
+                user.memory.guarantee
+                if profile.memory.guarantee is None
+                else profile.memory.guarantee
+            ),
+        )
+        return cpu, memory
+
+    def _profile_problems(self) -> list[tuple[str, Any, str]]:
+        found: list[tuple[str, Any, str]] = []
+        seen: dict[str, int] = {}
+        for index, profile in enumerate(self.profiles):
+            key = f"profiles.{index}"
+            if profile.slug in seen:
+                found.append(
+                    (
+                        f"{key}.slug",
+                        profile.slug,
+                        f"also the slug of profiles.{seen[profile.slug]}; give each profile "
+                        "its own slug",
+                    )
+                )
+            seen.setdefault(profile.slug, index)
+            for name, effective, own in zip(
+                ("cpu", "memory"),
+                self.profile_resources(profile),
+                (profile.cpu, profile.memory),
+                strict=True,
+            ):
+                limit, guarantee = effective.limit, effective.guarantee
+                if limit is None or guarantee is None:
+                    continue
+                if parse_quantity(guarantee) <= parse_quantity(limit):
+                    continue
+                if own.guarantee is not None:
+                    found.append(
+                        (
+                            f"{key}.{name}.guarantee",
+                            own.guarantee,
+                            f"more than the limit {limit!r}"
+                            + ("" if own.limit is not None else f" (singleuser.{name}.limit)")
+                            + "; set a guarantee at or below the limit",
+                        )
+                    )
+                else:
+                    found.append(
+                        (
+                            f"{key}.{name}.limit",
+                            own.limit,
+                            f"less than the guarantee {guarantee!r} (singleuser.{name}."
+                            f"guarantee); raise the limit or set {key}.{name}.guarantee",
+                        )
+                    )
+        defaults = [i for i, p in enumerate(self.profiles) if p.default]
+        if len(defaults) > 1:
+            found.append(
+                (
+                    f"profiles.{defaults[1]}.default",
+                    True,
+                    f"profiles.{defaults[0]} is already the default; at most one profile can be",
+                )
+            )
         return found
 
 

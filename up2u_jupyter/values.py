@@ -13,7 +13,8 @@ from typing import Any
 
 from . import authenticators, credentials
 from .credentials import OAUTH_TYPES
-from .settings import Image, ResourceRequirements, Settings
+from .quantity import parse_quantity
+from .settings import PROFILE_ENV, Image, Profile, ResourceRequirements, Settings
 
 CHART_NAME = "jupyterhub"
 HUB_PORT = 8081
@@ -272,7 +273,52 @@ def _singleuser(settings: Settings) -> dict[str, Any]:
         values["storage"]["dynamic"] = {"storageClass": user.storage.storage_class}
     if user.image is not None:
         values["image"] = _image(user.image)
+    if settings.profiles:
+        values["profileList"] = [_profile(settings, profile) for profile in settings.profiles]
     return values
+
+
+def _profile(settings: Settings, profile: Profile) -> dict[str, Any]:
+    """A KubeSpawner 7 ``profile_list`` entry: what the profile sets, over the singleuser values.
+
+    KubeSpawner replaces each overridden trait but merges dicts, so ``environment`` adds the
+    profile's variables to ``singleuser.extraEnv`` instead of dropping them.
+    """
+    override: dict[str, Any] = {}
+    if profile.image is not None:
+        image = _image(profile.image)
+        override["image"] = f"{image['name']}:{image['tag']}"
+    for trait, value in (
+        ("cpu_limit", profile.cpu.limit),
+        ("cpu_guarantee", profile.cpu.guarantee),
+    ):
+        if value is not None:
+            override[trait] = value
+    for trait, quantity in (
+        ("mem_limit", profile.memory.limit),
+        ("mem_guarantee", profile.memory.guarantee),
+    ):
+        if quantity is not None:
+            override[trait] = memory_bytes(quantity)
+    override["environment"] = {**profile.extra_env, PROFILE_ENV: profile.slug}
+    entry: dict[str, Any] = {
+        "slug": profile.slug,
+        "display_name": profile.display_name,
+        "description": profile.description,
+        "kubespawner_override": override,
+    }
+    if profile.default:
+        entry["default"] = True
+    return entry
+
+
+def memory_bytes(quantity: str) -> int:
+    """A memory quantity as whole bytes, as KubeSpawner's memory traits should get it.
+
+    Their ByteSpecification reads ``G`` as 2**30 and refuses ``Gi``; bytes mean the same to
+    KubeSpawner as the Kubernetes quantity the stack wrote.
+    """
+    return int(parse_quantity(quantity))
 
 
 def _image(image: Image) -> dict[str, str]:
