@@ -186,7 +186,8 @@ def test_prod_singleuser_settings(prod):
         "tag": "4.4.0-up2u.1",
     }
     assert user["cpu"] == {"limit": 2.0, "guarantee": 0.5}
-    assert user["memory"] == {"limit": "2G", "guarantee": "1G"}
+    # bytes: KubeSpawner would read "2G" as 2 GiB (see values.memory_bytes)
+    assert user["memory"] == {"limit": 2_000_000_000, "guarantee": 1_000_000_000}
     assert user["storage"] == {"capacity": "10G"}
 
 

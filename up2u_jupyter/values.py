@@ -265,7 +265,11 @@ def _singleuser(settings: Settings) -> dict[str, Any]:
     values: dict[str, Any] = {
         "defaultUrl": user.default_url,
         "cpu": {"limit": user.cpu.limit, "guarantee": user.cpu.guarantee},
-        "memory": {"limit": user.memory.limit, "guarantee": user.memory.guarantee},
+        # bytes, for the reason memory_bytes gives
+        "memory": {
+            "limit": _bytes_or_none(user.memory.limit),
+            "guarantee": _bytes_or_none(user.memory.guarantee),
+        },
         "storage": {"capacity": user.storage.capacity},
         "extraEnv": dict(user.extra_env),
     }
@@ -312,11 +316,16 @@ def _profile(settings: Settings, profile: Profile) -> dict[str, Any]:
     return entry
 
 
+def _bytes_or_none(quantity: str | None) -> int | None:
+    return None if quantity is None else memory_bytes(quantity)
+
+
 def memory_bytes(quantity: str) -> int:
     """A memory quantity as whole bytes, as KubeSpawner's memory traits should get it.
 
-    Their ByteSpecification reads ``G`` as 2**30 and refuses ``Gi``; bytes mean the same to
-    KubeSpawner as the Kubernetes quantity the stack wrote.
+    The chart hands ``singleuser.memory`` (and profile overrides) to KubeSpawner's
+    ``mem_limit``/``mem_guarantee``, whose ByteSpecification reads ``G`` as 2**30 and refuses
+    ``Gi`` (a hub that cannot spawn); bytes mean what the Kubernetes quantity in the stack says.
     """
     return int(parse_quantity(quantity))
 
