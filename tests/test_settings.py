@@ -501,3 +501,77 @@ def test_the_catalogue_is_not_read_for_the_modelled_types():
     assert authenticators.load_catalogue.cache_info().currsize == 0
     load_settings(minimal_config(auth={"type": "azuread", "allowAll": True}), "dev")
     assert authenticators.load_catalogue.cache_info().currsize == 1
+
+
+# --- server profiles ------------------------------------------------------------------------------
+
+
+def profile(slug, **extra):
+    return {"slug": slug, "displayName": slug.title(), **extra}
+
+
+def test_profiles_default_to_none():
+    assert load_settings(minimal_config(), "dev").profiles == []
+
+
+def test_profiles_take_their_fields():
+    config = minimal_config(profiles=[profile("small", default=True), profile("big",
+        image={"name": "x/y", "tag": "1"}, cpu={"limit": "2"}, memory={"limit": "4Gi"},
+        extraEnv={"COURSE": "ml"}, description="More room")])  # fmt: skip
+    small, big = load_settings(config, "dev").profiles
+    assert small.default and not big.default
+    assert (big.cpu.limit, big.memory.limit, big.extra_env) == (2.0, "4Gi", {"COURSE": "ml"})
+
+
+def test_profile_slugs_must_be_dns_labels_and_unique():
+    line = only_problem(minimal_config(profiles=[profile("Big_One")]))
+    assert line.startswith("up2u-jupyter:profiles.0.slug (stack dev): 'Big_One'")
+    line = only_problem(minimal_config(profiles=[profile("a"), profile("b"), profile("a")]))
+    assert line.startswith("up2u-jupyter:profiles.2.slug (stack dev): 'a': also the slug of")
+
+
+def test_at_most_one_default_profile():
+    config = minimal_config(profiles=[profile("a", default=True), profile("b", default=True)])
+    line = only_problem(config)
+    assert line.startswith("up2u-jupyter:profiles.1.default (stack dev): True")
+    assert "profiles.0 is already the default" in line
+
+
+def test_profile_guarantee_above_its_limit_is_rejected():
+    config = minimal_config(profiles=[profile("a", memory={"limit": "1G", "guarantee": "2G"})])
+    line = only_problem(config)
+    assert line.startswith("up2u-jupyter:profiles.0.memory.guarantee (stack dev): '2G'")
+    assert "more than the limit '1G'" in line
+
+
+def test_profile_limit_below_the_singleuser_guarantee_is_rejected():
+    # singleuser.memory.guarantee is the chart's 1G
+    line = only_problem(minimal_config(profiles=[profile("a", memory={"limit": "512M"})]))
+    assert line.startswith("up2u-jupyter:profiles.0.memory.limit (stack dev): '512M'")
+    assert "less than the guarantee '1G' (singleuser.memory.guarantee)" in line
+    config = minimal_config(profiles=[profile("a", memory={"limit": "512M", "guarantee": "256M"})])
+    assert load_settings(config, "dev").profiles[0].memory.guarantee == "256M"
+
+
+def test_profile_cpu_guarantee_above_the_singleuser_limit_is_rejected():
+    config = minimal_config(singleuser={"cpu": {"limit": 1}},
+                            profiles=[profile("a", cpu={"guarantee": 2})])  # fmt: skip
+    line = only_problem(config)
+    assert line.startswith("up2u-jupyter:profiles.0.cpu.guarantee (stack dev): 2.0")
+    assert "(singleuser.cpu.limit)" in line
+
+
+def test_profile_quantities_follow_the_kubernetes_grammar():
+    line = only_problem(minimal_config(profiles=[profile("a", memory={"limit": "4GB"})]))
+    assert line.startswith("up2u-jupyter:profiles.0.memory.limit (stack dev): '4GB'")
+
+
+def test_up2u_profile_is_set_by_the_program():
+    line = only_problem(minimal_config(profiles=[profile("a", extraEnv={"UP2U_PROFILE": "x"})]))
+    assert line.startswith("up2u-jupyter:profiles.0.extraEnv.UP2U_PROFILE (stack dev)")
+
+
+def test_protected_stacks_pin_profile_images():
+    config = minimal_config(protect=True, profiles=[profile("a", image={"name": "x/y"})])
+    line = only_problem(config, stack="prod")
+    assert line.startswith("up2u-jupyter:profiles.0.image.tag (stack prod)")

@@ -99,6 +99,20 @@ VARIANTS = {
             },
         }  # fmt: skip
     ),
+    "profiles": minimal_config(
+        profiles=[
+            {"slug": "small", "displayName": "Small", "default": True},
+            {
+                "slug": "big",
+                "displayName": "Big",
+                "description": "More room",
+                "image": {"name": "x/y", "tag": "1"},
+                "cpu": {"limit": 2, "guarantee": 1},
+                "memory": {"limit": "4Gi", "guarantee": "2Gi"},
+                "extraEnv": {"A": "b"},
+            },
+        ]
+    ),  # fmt: skip
     "helm-values": minimal_config(
         helmValues={
             "hub": {"networkPolicy": {"enabled": False}},
@@ -447,3 +461,21 @@ def test_secret_options_become_a_named_extra_config_entry_and_env_refs():
     section = values["hub"]["config"]["AzureAdOAuthenticator"]
     assert section["oauth_callback_url"] == "https://jupyter.example.org/hub/oauth_callback"
     assert "client_secret" not in section
+
+
+def test_profiles_render_to_the_profile_list(prod):
+    small, big = values_for(VARIANTS["profiles"])["singleuser"]["profileList"]
+    assert small == {
+        "slug": "small",
+        "display_name": "Small",
+        "description": "",
+        "default": True,
+        "kubespawner_override": {"environment": {"UP2U_PROFILE": "small"}},
+    }
+    assert big["kubespawner_override"] == {
+        "image": "x/y:1", "cpu_limit": 2.0, "cpu_guarantee": 1.0,
+        "mem_limit": 4 * 2**30, "mem_guarantee": 2 * 2**30,
+        "environment": {"A": "b", "UP2U_PROFILE": "big"},
+    }  # fmt: skip
+    assert "default" not in big
+    assert "profileList" not in prod["singleuser"]  # no profiles: today's single server
