@@ -251,13 +251,14 @@ def secret_options_config(settings: Settings) -> str:
     auth = settings.auth
     section = authenticators.section_of(auth.type)
     cls = authenticators.load_catalogue().of(auth.type)
-    lines = ["import json", "import os", ""]
+    assignments = []
     for trait, env in sorted(auth.secret_options.items()):
         kind = cls.traits[trait].type if cls is not None and trait in cls.traits else "str"
         read = f"os.environ[{env!r}]"
         value = read if "str" in kind.split("|") else f"json.loads({read})"
-        lines.append(f"c.{section}.{trait} = {value}")
-    return "\n".join(lines) + "\n"
+        assignments.append(f"c.{section}.{trait} = {value}")
+    imports = ["import json"] if any("json.loads" in a for a in assignments) else []
+    return "\n".join([*imports, "import os", "", *assignments]) + "\n"
 
 
 def _singleuser(settings: Settings) -> dict[str, Any]:
