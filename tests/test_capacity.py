@@ -95,7 +95,10 @@ def test_absurd_node_sizes_are_usage_errors(cpu):
 
 PROFILED = {
     "hub": {"activeServerLimit": 20},
-    "singleuser": {"cpu": {"limit": 1, "guarantee": 0.25}, "memory": {"limit": "2G", "guarantee": "1G"}},
+    "singleuser": {
+        "cpu": {"limit": 1, "guarantee": 0.25},
+        "memory": {"limit": "2G", "guarantee": "1G"},
+    },
     "profiles": [
         {"slug": "small", "displayName": "Small", "default": True},
         {"slug": "course", "displayName": "Course", "cpu": {"limit": 2, "guarantee": 1},

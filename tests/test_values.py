@@ -80,7 +80,7 @@ VARIANTS = {
             "groupsClaim": "entitlements",
             "allowedGroups": ["g"],
             "adminGroups": ["a"],
-        }  # fmt: skip
+        }
     ),
     "azuread": minimal_config(
         auth={
@@ -88,7 +88,7 @@ VARIANTS = {
             "allowedUsers": ["ann"],
             "options": {"tenant_id": "t"},
             "secretOptions": {"client_secret": "AZ_SECRET"},
-        }  # fmt: skip
+        }
     ),
     "ldap": minimal_config(
         auth={
@@ -97,7 +97,7 @@ VARIANTS = {
                 "server_address": "ldap.example.org",
                 "allowed_groups": ["cn=staff,dc=example,dc=org"],
             },
-        }  # fmt: skip
+        }
     ),
     "profiles": minimal_config(
         profiles=[
@@ -112,7 +112,7 @@ VARIANTS = {
                 "extraEnv": {"A": "b"},
             },
         ]
-    ),  # fmt: skip
+    ),
     "helm-values": minimal_config(
         helmValues={
             "hub": {"networkPolicy": {"enabled": False}},
@@ -378,7 +378,13 @@ def test_dev_requirements_pin_the_hub_images_python_stack():
         pytest.skip(f"chart reference data not found at {pins_file}")
     image = _pins(pins_file.read_text())
     ours = _pins((ROOT / "requirements-dev.txt").read_text())
-    for package in ("jupyterhub", "oauthenticator", "sqlalchemy"):
+    for package in (
+        "jupyterhub",
+        "oauthenticator",
+        "sqlalchemy",
+        "jupyterhub-kubespawner",
+        "jupyterhub-tmpauthenticator",
+    ):
         assert ours[package] == image[package], package
 
 

@@ -9,7 +9,7 @@ from typing import Any, TextIO
 from .args import add_stack_arguments, quantity
 from .errors import EXIT_OK
 from .quantity import parse_quantity
-from .settings import ResourceRequirements, Settings
+from .settings import LimitGuarantee, ResourceRequirements, Settings
 from .stackfile import load_stack
 
 DEFAULT_NODE_CPU = "4"
@@ -72,7 +72,7 @@ def plan(
             "is enough; the figures below are per user"
         )
     user = settings.singleuser
-    shapes = [("", user.cpu, user.memory)]
+    shapes: list[tuple[str, LimitGuarantee, LimitGuarantee]] = [("", user.cpu, user.memory)]
     if settings.profiles:
         shapes = [(p.slug, *settings.profile_resources(p)) for p in settings.profiles]
     figures: list[ProfileFigures] = []

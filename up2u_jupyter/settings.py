@@ -619,24 +619,23 @@ class Settings(Model):
                     )
                 )
             seen.setdefault(profile.slug, index)
-            for name, effective, own in zip(
-                ("cpu", "memory"),
-                self.profile_resources(profile),
-                (profile.cpu, profile.memory),
-                strict=True,
+            cpu, memory = self.profile_resources(profile)
+            for name, effective, own_limit, own_guarantee in (
+                ("cpu", cpu, profile.cpu.limit, profile.cpu.guarantee),
+                ("memory", memory, profile.memory.limit, profile.memory.guarantee),
             ):
                 limit, guarantee = effective.limit, effective.guarantee
                 if limit is None or guarantee is None:
                     continue
                 if parse_quantity(guarantee) <= parse_quantity(limit):
                     continue
-                if own.guarantee is not None:
+                if own_guarantee is not None:
                     found.append(
                         (
                             f"{key}.{name}.guarantee",
-                            own.guarantee,
+                            own_guarantee,
                             f"more than the limit {limit!r}"
-                            + ("" if own.limit is not None else f" (singleuser.{name}.limit)")
+                            + ("" if own_limit is not None else f" (singleuser.{name}.limit)")
                             + "; set a guarantee at or below the limit",
                         )
                     )
@@ -644,7 +643,7 @@ class Settings(Model):
                     found.append(
                         (
                             f"{key}.{name}.limit",
-                            own.limit,
+                            own_limit,
                             f"less than the guarantee {guarantee!r} (singleuser.{name}."
                             f"guarantee); raise the limit or set {key}.{name}.guarantee",
                         )
