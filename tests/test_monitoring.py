@@ -371,3 +371,21 @@ def test_the_metrics_token_is_only_in_its_secret(harness):
     assert (
         len(TOKEN) == 64
     )  # the harness's stand-in for the random value, so the search means something
+
+
+# --- the local preview ----------------------------------------------------------------------------
+
+
+def test_preview_generates_a_metrics_token_and_keeps_proxy_metrics_on_localhost():
+    from up2u_jupyter.preview import Ports, local_plan
+
+    ports = Ports(public=8000, hub=8081, proxy_api=8001, oidc=9400, proxy_metrics=9402)
+    settings = committed_settings("dev", monitoring=ENABLED)
+    plan = local_plan(settings, ports)
+    assert len(bytes.fromhex(plan.env[METRICS_TOKEN_ENV])) == 32
+    assert plan.env[METRICS_TOKEN_ENV] != local_plan(settings, ports).env[METRICS_TOKEN_ENV]
+    flags = plan.values["proxy"]["chp"]["extraCommandLineFlags"]
+    assert flags[-2:] == ["--metrics-ip=127.0.0.1", "--metrics-port=9402"]
+    without = local_plan(committed_settings("dev"), ports)
+    assert METRICS_TOKEN_ENV not in without.env
+    assert "extraCommandLineFlags" not in without.values["proxy"]["chp"]

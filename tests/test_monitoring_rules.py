@@ -6,6 +6,7 @@ only a cluster exports, so its panels are evaluated here with input series inste
 end-to-end test (tests/test_monitoring_e2e.py runs every other panel against a real hub).
 """
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,6 +21,8 @@ from up2u_jupyter.values import ChartSecrets, build_values
 
 PROMTOOL = shutil.which("promtool")
 if PROMTOOL is None:
+    if os.environ.get("CI"):
+        raise RuntimeError("promtool is missing: .ci/run installs Debian's prometheus")
     pytest.skip("promtool not installed (apt-get install prometheus)", allow_module_level=True)
 
 # prod: namespace and release jhub, sqlite-pvc, cull.every 180 s; thresholds at their defaults
