@@ -308,3 +308,16 @@ def test_a_wrong_expectation_fails(rule_file):
     result = promtool("test", "rules", str(write_tests(rule_file, [wrong])))
     assert result.returncode != 0
     assert "JupyterHubDown" in result.stdout + result.stderr
+
+
+def test_names_from_helm_values_cannot_break_the_queries(tmp_path):
+    # fullnameOverride comes from helmValues unchecked: a quote must stay inside its label value
+    settings = committed_settings(
+        "prod", monitoring={"enabled": True}, helmValues={"fullnameOverride": 'x" or vector(1) #'}
+    )
+    rules = monitoring.prometheus_rule(settings, build_values(settings, ChartSecrets(*"pckh")))
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(rules))
+    result = promtool("check", "rules", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'job="x\\" or vector(1) #-hub"' in rules["groups"][0]["rules"][0]["expr"]

@@ -51,23 +51,29 @@ class Targets:
 
     def hub(self, *matchers: str) -> str:
         """A PromQL selector for the hub's series, plus extra matchers."""
-        return _selector(f'namespace="{self.namespace}"', f'job="{self.hub_job}"', *matchers)
+        return _selector(_is("namespace", self.namespace), _is("job", self.hub_job), *matchers)
 
     def proxy(self, *matchers: str) -> str:
         """A PromQL selector for the proxy's series."""
-        return _selector(f'namespace="{self.namespace}"', f'job="{self.proxy_job}"', *matchers)
-
-    def claims(self, matcher: str) -> str:
-        """A PromQL selector for kubelet volume statistics, e.g. ``claims('=~"claim-.*"')``."""
-        return _selector(f'namespace="{self.namespace}"', f"persistentvolumeclaim{matcher}")
+        return _selector(_is("namespace", self.namespace), _is("job", self.proxy_job), *matchers)
 
     def user_claims(self) -> str:
         """The kubelet volume statistics of user volumes."""
-        return self.claims(f'=~"{USER_CLAIMS}"')
+        return _selector(
+            _is("namespace", self.namespace), f'persistentvolumeclaim=~"{USER_CLAIMS}"'
+        )
 
     def database_claim(self) -> str:
         """The kubelet volume statistics of the hub database volume."""
-        return self.claims(f'="{self.hub_db_claim}"')
+        return _selector(
+            _is("namespace", self.namespace), _is("persistentvolumeclaim", str(self.hub_db_claim))
+        )
+
+
+def _is(label: str, value: str) -> str:
+    # a name from helmValues (fullnameOverride) could hold a quote: escape as PromQL strings are
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'{label}="{escaped}"'
 
 
 def _selector(*matchers: str) -> str:
