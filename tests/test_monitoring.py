@@ -389,3 +389,14 @@ def test_preview_generates_a_metrics_token_and_keeps_proxy_metrics_on_localhost(
     without = local_plan(committed_settings("dev"), ports)
     assert METRICS_TOKEN_ENV not in without.env
     assert "extraCommandLineFlags" not in without.values["proxy"]["chp"]
+
+
+def test_every_monitoring_key_is_in_the_readme_config_reference():
+    from up2u_jupyter.settings import Monitoring, MonitoringThresholds
+
+    readme = (ROOT / "README.md").read_text()
+    reference = readme[readme.index("## Config reference") : readme.index("## Stack outputs")]
+    keys = [f"monitoring.{field.alias}" for field in Monitoring.model_fields.values()]
+    keys += [f".{f.alias}`" for f in MonitoringThresholds.model_fields.values()]
+    missing = [key for key in keys if key not in reference]
+    assert not missing, f"README config reference lacks {missing}"
