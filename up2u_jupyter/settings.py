@@ -485,6 +485,80 @@ class HealthCheck(Model):
     user: Annotated[str, AfterValidator(_dns_label)] = "health-check"
 
 
+_LABEL_NAME = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)")
+
+
+def _labels(value: dict[str, str]) -> dict[str, str]:
+    """Kubernetes labels: ``[prefix/]name`` keys and values of at most 63 characters."""
+    if not value:
+        raise ValueError(
+            "empty; set the label your Prometheus selects on, e.g. release: kube-prometheus-stack"
+        )
+    for key, label in value.items():
+        prefix, _, name = key.rpartition("/")
+        if (prefix and not _HOSTNAME.fullmatch(prefix)) or not _LABEL_NAME.fullmatch(name):
+            raise ValueError(
+                f"{key!r} is not a Kubernetes label key; use [prefix/]name, the name at most "
+                "63 letters, digits, '-', '_' or '.' (e.g. release)"
+            )
+        if label and not _LABEL_NAME.fullmatch(label):
+            raise ValueError(
+                f"{label!r} (label {key}) is not a Kubernetes label value; use at most 63 "
+                "letters, digits, '-', '_' or '.' (e.g. kube-prometheus-stack)"
+            )
+    return value
+
+
+def _ratio(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+        raise ValueError("not a ratio; use a number more than 0 and at most 1 (0.9 is 90%)")
+    return float(value)
+
+
+def _positive_number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ValueError("not a positive number; use a number more than 0 (e.g. 120)")
+    return float(value)
+
+
+Ratio = Annotated[float, BeforeValidator(_ratio)]
+PositiveNumber = Annotated[float, BeforeValidator(_positive_number)]
+
+
+class MonitoringThresholds(Model):
+    """When the alerts fire. Defaults suit a school's service: page before users write in."""
+
+    spawn_failure_ratio: Ratio = 0.2
+    """Share of server starts in 15 minutes that failed."""
+    spawn_duration_seconds: PositiveNumber = 120
+    """90th percentile of successful server starts over 30 minutes."""
+    volume_fill_ratio: Ratio = 0.9
+    """How full a user's home volume (claim-*) may get."""
+    hub_db_fill_ratio: Ratio = 0.8
+    """How full the hub database volume (hub-db-dir, sqlite-pvc only) may get."""
+    hub_down_minutes: PositiveInt = 5
+    """How long the hub may be unreachable to Prometheus."""
+    proxy_down_minutes: PositiveInt = 5
+    """How long the proxy may be unreachable to Prometheus."""
+    culler_missed_runs: PositiveInt = 3
+    """Idle-culler runs (cull.every apart) that may pass without one."""
+
+
+class Monitoring(Model):
+    """Metrics, alerts and dashboards for a Prometheus Operator (kube-prometheus-stack)."""
+
+    enabled: bool = False
+    release_label: Annotated[dict[str, str], AfterValidator(_labels)] = {
+        "release": "kube-prometheus-stack"
+    }
+    """The labels the cluster's Prometheus selects ServiceMonitors and rules on."""
+    namespace: DnsLabel = "monitoring"
+    """The namespace Prometheus runs in (the hub's NetworkPolicy admits it)."""
+    runbook_url: HttpsUrl | None = None
+    """This README's address; the alerts' runbook links point into its Monitoring section."""
+    thresholds: MonitoringThresholds = MonitoringThresholds()
+
+
 class Settings(Model):
     """A stack's validated config: everything the program deploys, secrets excepted."""
 
@@ -502,6 +576,7 @@ class Settings(Model):
     pre_puller: PrePuller = PrePuller()
     cull: Cull = Cull()
     health_check: HealthCheck = HealthCheck()
+    monitoring: Monitoring = Monitoring()
     helm_values: dict[str, Any] = {}
     protect: bool = False
     adopt: bool = False

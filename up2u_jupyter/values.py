@@ -42,6 +42,27 @@ def health_check_scopes(user: str) -> list[str]:
     return [f"admin:users!user={user}", f"servers!user={user}", f"access:servers!user={user}"]
 
 
+METRICS_SERVICE = "metrics"
+"""The hub service Prometheus scrapes ``/hub/metrics`` as (monitoring.enabled)."""
+METRICS_SCOPES = ["read:metrics"]
+"""Everything the metrics service may do: read the hub's metrics, nothing else."""
+METRICS_TOKEN_ENV = "UP2U_METRICS_TOKEN"
+"""The hub's environment variable holding the metrics service's token."""
+METRICS_SECRET_KEY = "token"
+"""The key of the token in the metrics Secret (the ServiceMonitor reads the same key)."""
+PROXY_METRICS_PORT = 8002
+"""Where configurable-http-proxy serves its Prometheus metrics (its own port, never public)."""
+PROMETHEUS_POD_LABELS = {"app.kubernetes.io/name": "prometheus"}
+"""The labels of the Prometheus Operator's Prometheus pods (kube-prometheus-stack's too)."""
+METRICS_SERVICE_CONFIG = (
+    "import os\n"
+    "c.JupyterHub.services.append(\n"
+    f"    {{'name': '{METRICS_SERVICE}', 'api_token': os.environ['{METRICS_TOKEN_ENV}']}}\n"
+    ")"
+)
+"""Registers the metrics service with its token read from the environment, not the values."""
+
+
 @dataclass(frozen=True)
 class ChartSecrets:
     """The generated secrets (opaque values): three the chart would make, and the check's token."""
@@ -55,6 +76,11 @@ class ChartSecrets:
 def credentials_secret_name(settings: Settings) -> str:
     """Name of the Kubernetes Secret holding the OAuth client secret and DB password."""
     return f"{settings.release_name}-up2u-credentials"
+
+
+def metrics_secret_name(settings: Settings) -> str:
+    """Name of the Kubernetes Secret holding the metrics service's token."""
+    return f"{settings.release_name}-up2u-metrics"
 
 
 def callback_url(settings: Settings) -> str | None:
@@ -94,7 +120,60 @@ def build_values(
             "users": settings.cull.users,
         },
     }
+    if settings.monitoring.enabled:
+        values = deep_merge(values, _metrics(settings))
     return deep_merge(values, settings.helm_values)
+
+
+def _metrics(settings: Settings) -> dict[str, Any]:
+    """Let the cluster's Prometheus in: a metrics service, and one door in each NetworkPolicy.
+
+    The token never enters the values (Helm would keep it in its release history): the hub
+    reads it from the metrics Secret, the one the ServiceMonitor authorises with.
+    """
+
+    def from_prometheus(port: int) -> dict[str, Any]:
+        monitoring_namespace = {"kubernetes.io/metadata.name": settings.monitoring.namespace}
+        return {
+            "from": [
+                {
+                    "namespaceSelector": {"matchLabels": monitoring_namespace},
+                    "podSelector": {"matchLabels": dict(PROMETHEUS_POD_LABELS)},
+                }
+            ],
+            "ports": [{"protocol": "TCP", "port": port}],
+        }
+
+    return {
+        "hub": {
+            "extraEnv": {
+                METRICS_TOKEN_ENV: {
+                    "valueFrom": {
+                        "secretKeyRef": {
+                            "name": metrics_secret_name(settings),
+                            "key": METRICS_SECRET_KEY,
+                        }
+                    }
+                }
+            },
+            "extraConfig": {"up2u-metrics-service": METRICS_SERVICE_CONFIG},
+            "loadRoles": {
+                METRICS_SERVICE: {
+                    "description": "Prometheus reads the hub's metrics, nothing else",
+                    "scopes": list(METRICS_SCOPES),
+                    "services": [METRICS_SERVICE],
+                }
+            },
+            "networkPolicy": {"ingress": [from_prometheus(HUB_PORT)]},
+        },
+        "proxy": {
+            "chp": {
+                # the metrics server listens on every interface unless --metrics-ip says else
+                "extraCommandLineFlags": [f"--metrics-port={PROXY_METRICS_PORT}"],
+                "networkPolicy": {"ingress": [from_prometheus(PROXY_METRICS_PORT)]},
+            }
+        },
+    }
 
 
 def _proxy(settings: Settings, secrets: ChartSecrets) -> dict[str, Any]:
