@@ -575,3 +575,17 @@ def test_protected_stacks_pin_profile_images():
     config = minimal_config(protect=True, profiles=[profile("a", image={"name": "x/y"})])
     line = only_problem(config, stack="prod")
     assert line.startswith("up2u-jupyter:profiles.0.image.tag (stack prod)")
+
+
+def test_option_and_profile_problems_come_in_the_same_round_as_the_rest():
+    config = minimal_config(
+        auth={"type": "ldap", "options": {"server_adress": "x"}},  # also: no allow rule
+        profiles=[profile("a", default=True), profile("a", default=True)],
+    )
+    keys = [line.split(" ")[0] for line in problems(config)]
+    assert keys == [
+        "up2u-jupyter:auth",
+        "up2u-jupyter:auth.options.server_adress",
+        "up2u-jupyter:profiles.1.slug",
+        "up2u-jupyter:profiles.1.default",
+    ]

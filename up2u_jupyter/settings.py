@@ -17,6 +17,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    TypeAdapter,
     ValidationError,
     model_validator,
 )
@@ -662,77 +663,82 @@ class Settings(Model):
 
     def profile_resources(self, profile: Profile) -> tuple[LimitGuarantee, LimitGuarantee]:
         """A profile's effective (cpu, memory): its own values, the singleuser ones otherwise."""
-        user = self.singleuser
-        cpu = LimitGuarantee.model_construct(
-            limit=user.cpu.limit if profile.cpu.limit is None else profile.cpu.limit,
-            guarantee=user.cpu.guarantee
-            if profile.cpu.guarantee is None
-            else profile.cpu.guarantee,
-        )
-        memory = LimitGuarantee.model_construct(
-            limit=user.memory.limit if profile.memory.limit is None else profile.memory.limit,
-            guarantee=(
-                user.memory.guarantee
-                if profile.memory.guarantee is None
-                else profile.memory.guarantee
-            ),
-        )
-        return cpu, memory
+        return profile_resources(self.singleuser, profile)
 
     def _profile_problems(self) -> list[tuple[str, Any, str]]:
-        found: list[tuple[str, Any, str]] = []
-        seen: dict[str, int] = {}
-        for index, profile in enumerate(self.profiles):
-            key = f"profiles.{index}"
-            if profile.slug in seen:
-                found.append(
-                    (
-                        f"{key}.slug",
-                        profile.slug,
-                        f"also the slug of profiles.{seen[profile.slug]}; give each profile "
-                        "its own slug",
-                    )
-                )
-            seen.setdefault(profile.slug, index)
-            cpu, memory = self.profile_resources(profile)
-            for name, effective, own_limit, own_guarantee in (
-                ("cpu", cpu, profile.cpu.limit, profile.cpu.guarantee),
-                ("memory", memory, profile.memory.limit, profile.memory.guarantee),
-            ):
-                limit, guarantee = effective.limit, effective.guarantee
-                if limit is None or guarantee is None:
-                    continue
-                if parse_quantity(guarantee) <= parse_quantity(limit):
-                    continue
-                if own_guarantee is not None:
-                    found.append(
-                        (
-                            f"{key}.{name}.guarantee",
-                            own_guarantee,
-                            f"more than the limit {limit!r}"
-                            + ("" if own_limit is not None else f" (singleuser.{name}.limit)")
-                            + "; set a guarantee at or below the limit",
-                        )
-                    )
-                else:
-                    found.append(
-                        (
-                            f"{key}.{name}.limit",
-                            own_limit,
-                            f"less than the guarantee {guarantee!r} (singleuser.{name}."
-                            f"guarantee); raise the limit or set {key}.{name}.guarantee",
-                        )
-                    )
-        defaults = [i for i, p in enumerate(self.profiles) if p.default]
-        if len(defaults) > 1:
+        return profile_problems(self.singleuser, self.profiles)
+
+
+def profile_resources(user: Singleuser, profile: Profile) -> tuple[LimitGuarantee, LimitGuarantee]:
+    """A profile's effective (cpu, memory): its own values, the singleuser ones otherwise."""
+    cpu = LimitGuarantee.model_construct(
+        limit=user.cpu.limit if profile.cpu.limit is None else profile.cpu.limit,
+        guarantee=user.cpu.guarantee if profile.cpu.guarantee is None else profile.cpu.guarantee,
+    )
+    memory = LimitGuarantee.model_construct(
+        limit=user.memory.limit if profile.memory.limit is None else profile.memory.limit,
+        guarantee=(
+            user.memory.guarantee if profile.memory.guarantee is None else profile.memory.guarantee
+        ),
+    )
+    return cpu, memory
+
+
+def profile_problems(user: Singleuser, profiles: list[Profile]) -> list[tuple[str, Any, str]]:
+    """Rules across profiles and singleuser: unique slugs, one default, guarantee <= limit."""
+    found: list[tuple[str, Any, str]] = []
+    seen: dict[str, int] = {}
+    for index, profile in enumerate(profiles):
+        key = f"profiles.{index}"
+        if profile.slug in seen:
             found.append(
                 (
-                    f"profiles.{defaults[1]}.default",
-                    True,
-                    f"profiles.{defaults[0]} is already the default; at most one profile can be",
+                    f"{key}.slug",
+                    profile.slug,
+                    f"also the slug of profiles.{seen[profile.slug]}; give each profile "
+                    "its own slug",
                 )
             )
-        return found
+        seen.setdefault(profile.slug, index)
+        cpu, memory = profile_resources(user, profile)
+        for name, effective, own_limit, own_guarantee in (
+            ("cpu", cpu, profile.cpu.limit, profile.cpu.guarantee),
+            ("memory", memory, profile.memory.limit, profile.memory.guarantee),
+        ):
+            limit, guarantee = effective.limit, effective.guarantee
+            if limit is None or guarantee is None:
+                continue
+            if parse_quantity(guarantee) <= parse_quantity(limit):
+                continue
+            if own_guarantee is not None:
+                found.append(
+                    (
+                        f"{key}.{name}.guarantee",
+                        own_guarantee,
+                        f"more than the limit {limit!r}"
+                        + ("" if own_limit is not None else f" (singleuser.{name}.limit)")
+                        + "; set a guarantee at or below the limit",
+                    )
+                )
+            else:
+                found.append(
+                    (
+                        f"{key}.{name}.limit",
+                        own_limit,
+                        f"less than the guarantee {guarantee!r} (singleuser.{name}."
+                        f"guarantee); raise the limit or set {key}.{name}.guarantee",
+                    )
+                )
+    defaults = [i for i, p in enumerate(profiles) if p.default]
+    if len(defaults) > 1:
+        found.append(
+            (
+                f"profiles.{defaults[1]}.default",
+                True,
+                f"profiles.{defaults[0]} is already the default; at most one profile can be",
+            )
+        )
+    return found
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -746,7 +752,14 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
     try:
         settings = Settings.model_validate(dict(raw))
     except ValidationError as error:
-        raise ConfigError(stack, [_problem_from_pydantic(e, raw) for e in error.errors()]) from None
+        problems = [_problem_from_pydantic(e, raw) for e in error.errors()]
+        # auth.options problems are found after the model validates; report them in this same
+        # round when the rest of auth is unusable, so a fix does not reveal a second batch
+        problems += [
+            Problem(f"{PROJECT}:{key}", _with_value(value, message))
+            for key, value, message in [*_raw_option_problems(raw), *_raw_profile_problems(raw)]
+        ]
+        raise ConfigError(stack, problems) from None
     problems = [
         Problem(f"{PROJECT}:{key}", _with_value(value, message))
         for key, value, message in settings.cross_field_problems()
@@ -754,6 +767,42 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
     if problems:
         raise ConfigError(stack, problems)
     return settings
+
+
+def _raw_option_problems(raw: Mapping[str, Any]) -> list[tuple[str, Any, str]]:
+    """auth.options/secretOptions problems read from the raw config (when they can be read)."""
+    auth = raw.get("auth")
+    if not isinstance(auth, Mapping):
+        return []
+    kind = auth.get("type", "generic-oauth")
+    options = auth.get("options", {})
+    secret_options = auth.get("secretOptions", {})
+    if (
+        not isinstance(kind, str)
+        or not isinstance(options, Mapping)
+        or not isinstance(secret_options, Mapping)
+        or not all(isinstance(k, str) for k in [*options, *secret_options])
+        or authenticators.unknown_type_message(kind) is not None
+    ):
+        return []
+    return [
+        (key, HIDDEN_VALUE if secret else value, message)
+        for key, value, message, secret in authenticators.option_problems(
+            kind, options, secret_options
+        )
+    ]
+
+
+def _raw_profile_problems(raw: Mapping[str, Any]) -> list[tuple[str, Any, str]]:
+    """The rules across profiles, when profiles and singleuser validate on their own."""
+    if not raw.get("profiles"):
+        return []
+    try:
+        user = Singleuser.model_validate(raw.get("singleuser", {}))
+        profiles: list[Profile] = TypeAdapter(list[Profile]).validate_python(raw["profiles"])
+    except ValidationError:
+        return []  # their own problems are in this round already
+    return profile_problems(user, profiles)
 
 
 class _Hidden:
