@@ -270,6 +270,7 @@ def test_a_user_outside_the_groups_is_refused(authenticator):
     other = "urn:geant:eduteams.org:service:up2u:group:other#eduteams.org"
     assert sign_in(auth, {"sub": "bob@eduteams.org", "eduperson_entitlement": [other]}) is None
     assert sign_in(auth, {"sub": "bob@eduteams.org", "eduperson_entitlement": []}) is None
+    assert sign_in(auth, {"sub": "bob@eduteams.org"}) is None  # scope not granted: no claim
 
 
 def test_a_member_of_the_admin_group_gets_in_as_admin(authenticator):
