@@ -229,3 +229,10 @@ def test_allow_rule_options_are_non_empty_allowed_lists():
         {"allowed_groups": ["g"], "allowed_failed_logins": 3, "allowed_teams": [],
          "admin_groups": ["a"]}
     ) == ["admin_groups", "allowed_groups"]  # fmt: skip
+
+
+def test_odd_option_names_are_escaped_and_long_ones_get_no_suggestion():
+    [(key, _, message, _)] = messages("ldap", {"bad\x1b[31mname": 1})
+    assert key == "auth.options.'bad\\x1b[31mname'"
+    [(key, _, message, _)] = messages("ldap", {"server_address" * 20: 1})
+    assert "(280 characters)" in key and message.endswith("see its traits in the catalogue")

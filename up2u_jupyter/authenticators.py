@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import shown_key
+
 CATALOGUE_CHART = "4.4.0"
 """The chart whose hub image the committed catalogue describes."""
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -161,7 +163,7 @@ def unknown_type_message(auth_type: str) -> str | None:
     catalogue = load_catalogue()
     if catalogue.of(auth_type) is not None:
         return None
-    close = difflib.get_close_matches(auth_type, list(catalogue.types), n=1, cutoff=0.6)
+    close = _closest(auth_type, list(catalogue.types))
     hint = f"did you mean {close[0]}?" if close else "use one of its entry point names"
     listed = catalogue_path(catalogue.chart).relative_to(DATA_DIR.parent.parent)
     return (
@@ -205,7 +207,7 @@ def option_problems(
     typed = typed_traits(auth_type)
     found: list[tuple[str, Any, str, bool]] = []
     for name, value in options.items():
-        key = f"auth.options.{name}"
+        key = f"auth.options.{shown_key(name)}"
         hidden = _maybe_secret(cls, name)
         problem = _name_problem(cls, name, typed)
         if problem is not None:
@@ -239,7 +241,7 @@ def option_problems(
             message = f"{cls.section}.{name} takes {_type_words(trait)}; fix the value"
             found.append((key, value, message, hidden))
     for name, env in secret_options.items():
-        key = f"auth.secretOptions.{name}"
+        key = f"auth.secretOptions.{shown_key(name)}"
         problem = _name_problem(cls, name, typed)
         if problem is None and name in options:
             problem = f"also set in auth.options.{name}; keep one of them"
@@ -260,7 +262,7 @@ def _name_problem(cls: AuthenticatorClass, name: str, typed: Mapping[str, str]) 
         return f"set by {typed[name]}; use that key instead"
     trait = cls.traits.get(name)
     if trait is None:
-        close = difflib.get_close_matches(name, list(cls.traits), n=1, cutoff=0.6)
+        close = _closest(name, list(cls.traits))
         hint = f"did you mean {close[0]}?" if close else "see its traits in the catalogue"
         return f"not an option of {cls.section}; {hint}"
     if trait.deprecated is not None:
@@ -278,8 +280,15 @@ def _maybe_secret(cls: AuthenticatorClass, name: str) -> bool:
     if name in cls.traits:
         return cls.traits[name].secret
     # a misspelt secret trait still holds the secret
-    close = difflib.get_close_matches(name, list(cls.traits), n=1, cutoff=0.6)
+    close = _closest(name, list(cls.traits))
     return bool(close) and cls.traits[close[0]].secret
+
+
+def _closest(name: str, known: list[str]) -> list[str]:
+    """The closest known name (none for a name far longer than any trait: not a typo)."""
+    if len(name) > 200:
+        return []
+    return difflib.get_close_matches(name, known, n=1, cutoff=0.6)
 
 
 def _type_words(trait: Trait) -> str:
