@@ -334,15 +334,23 @@ def test_reply_text_reaches_the_terminal_escaped_and_without_the_token(monkeypat
 
 
 @pytest.mark.parametrize(
-    ("hang", "step"),
-    [("/hub/health", "hub health endpoint"), (USER_PATH, "start the server")],
+    ("method", "path", "step"),
+    [
+        ("GET", "/hub/health", "hub health endpoint"),
+        ("GET", USER_PATH, "start the server"),
+        ("POST", f"{USER_PATH}/server", "start the server"),  # held up to SPAWN_REPLY_SECONDS
+        ("GET", f"{KERNELS}/k1/channels", "run a code cell"),
+    ],
 )
-def test_a_hub_that_hangs_is_given_up_on_within_the_timeout(monkeypatch, fake_hub, hang, step):
+def test_a_hub_that_hangs_is_given_up_on_within_the_timeout(
+    monkeypatch, fake_hub, method, path, step
+):
+    monkeypatch.setattr(health, "SPAWN_REPLY_SECONDS", 2.0)
     serves_until_the_kernel(fake_hub)
-    fake_hub.routes[("GET", hang)] = "hang"
+    fake_hub.routes[(method, path)] = "hang"
     started = time.monotonic()
-    err = assert_failed_at(check(monkeypatch, fake_hub.url, "--timeout", "2"), step)
-    assert time.monotonic() - started < 10
+    err = assert_failed_at(check(monkeypatch, fake_hub.url, "--timeout", "1"), step)
+    assert time.monotonic() - started < 8
     assert "timed out" in err
 
 

@@ -26,7 +26,10 @@ TOKEN_ENV = "UP2U_HEALTH_TOKEN"
 CODE, EXPECTED = "print(6 * 7)", "42"
 
 REQUEST_SECONDS = 30.0
-"""The longest one HTTP request may take (and never longer than ``--timeout``)."""
+"""The longest one HTTP request may take (and never longer than ``--timeout``, but see below)."""
+SPAWN_REPLY_SECONDS = 15.0
+"""How long the start request may take whatever ``--timeout`` says: JupyterHub holds it until
+the spawn has begun, up to its ``slow_spawn_timeout`` (10 s), before answering 202."""
 REPLY_BYTES = 1 << 20
 """The largest reply read: the hub's API answers in a few KB."""
 OUTPUT_CHARS = 10_000
@@ -223,7 +226,7 @@ class HealthCheck:
                 raise
             self._request("POST", user)  # first run: the service may create its one user
         try:
-            self._request("POST", f"{user}/server")
+            self._request("POST", f"{user}/server", seconds=max(self.timeout, SPAWN_REPLY_SECONDS))
         except StepError as error:
             if "HTTP 400" not in str(error):  # 400: already running, e.g. after a failed run
                 raise
@@ -311,6 +314,7 @@ class HealthCheck:
         auth: bool = True,
         want_json: bool = True,
         deadline: float | None = None,
+        seconds: float | None = None,
     ) -> dict[str, Any]:
         """One request to the hub; its reply, which must be a JSON object (or empty)."""
         headers = {"Accept": "application/json"}
@@ -323,7 +327,7 @@ class HealthCheck:
         request = urllib.request.Request(
             self.base + quote(path), data=data, method=method, headers=headers
         )
-        seconds = min(REQUEST_SECONDS, self.timeout)
+        seconds = min(REQUEST_SECONDS, self.timeout if seconds is None else seconds)
         if deadline is not None:
             seconds = max(0.1, min(seconds, deadline - time.monotonic()))
         try:
