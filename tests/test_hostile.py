@@ -42,6 +42,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import ROOT
+from tests.test_properties import configs, valid_configs
 
 HOSTILE = Path(__file__).parent / "hostile"
 STACK_FILES = sorted((HOSTILE / "stacks").glob("*.yaml"))
@@ -729,6 +730,38 @@ def test_a_dangling_symlink_stack_file_is_not_written_through(world):
     assert not missing.exists() and not missing.is_symlink()
 
 
+@pytest.mark.parametrize("special", ["dev-zero", "fifo", "directory"])
+def test_a_stack_file_that_is_not_a_regular_file_is_refused_quickly(world, special):
+    path = world.project / "Pulumi.odd.yaml"
+    if special == "dev-zero":
+        path.symlink_to("/dev/zero")  # reading it never ends
+    elif special == "fifo":
+        os.mkfifo(path)  # opening it waits for a writer
+    else:
+        path.mkdir()
+    for command in ("check", "values", "capacity"):
+        run = world.run(command, "--stack", "odd")
+        assert run.code in (1, 2), run
+        assert_contained(run)
+        assert len(run.errors()) == 1, run
+
+
+@pytest.mark.parametrize(
+    "ref", ["--output=../../pwned", "--git-dir=/etc", "-h", "HEAD\x1b[2J", "HEAD:Pulumi.s.yaml"]
+)
+def test_diff_base_cannot_smuggle_a_git_option(world, ref):
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    (world.project / "Pulumi.s.yaml").write_text(STACK_BASE)
+    _git(world.project, "init", "-q")
+    _git(world.project, "add", ".")
+    _git(world.project, "commit", "-q", "-m", "base")
+    run = world.run("diff", "--stack", "s", f"--base={ref}")
+    assert run.code == 2, run
+    assert_contained(run)
+    assert len(run.errors()) == 1, run
+
+
 # --- --set -------------------------------------------------------------------------------------
 
 
@@ -998,3 +1031,58 @@ def test_any_set_assignment_imports_or_fails_cleanly(tmp_path_factory, key, valu
         value = "CANARY-set-7f3a"
     code, out, err = import_in_process(project, document, "--set", f"{key}={value}")
     assert_clean_import(project, code, out, err, codes=(0, 1, 2))
+
+
+canary_spots = st.one_of(
+    st.tuples(
+        st.just("hub.db.url"),
+        st.sampled_from(
+            [
+                "postgresql://hub:CANARY-q1-7f3a@db.example.org/hub",
+                "postgresql+psycopg2://hub@db/hub?sslpassword=CANARY-q2-7f3a",
+                "postgresql://hub@db/hub?password=CANARY-q3-7f3a&sslmode=require",
+                "mysql://hub:CANARY-q4-7f3a@[::1/hub",
+                "postgresql://hub:CANARY-q5-7f3a@db:notaport/hub",
+            ]
+        ),
+    ),
+    st.tuples(
+        st.sampled_from(["singleuser.extraEnv", "helmValues.hub.extraEnv"]),
+        st.builds(
+            lambda name, wrap: {name: wrap("CANARY-q6-7f3a")},
+            st.sampled_from(["API_TOKEN", "DB_PASSWORD", "OAUTH_CLIENT_SECRET", "AWS_SECRET_KEY"]),
+            st.sampled_from([str, lambda v: [v], lambda v: {"value": v}, lambda v: 1]),
+        ),
+    ),
+    st.tuples(
+        st.builds(
+            lambda parts, name: ".".join(["helmValues", *parts, name]),
+            st.lists(st.sampled_from(["hub", "config", "proxy", "custom", "X"]), max_size=3),
+            st.sampled_from(SECRET_NAMES),
+        ),
+        st.sampled_from(["CANARY-q7-7f3a", 7]),
+    ),
+    st.tuples(
+        st.sampled_from(["auth.clientId", "namespace", "domain", "auth.userdataParams", "hub"]),
+        st.builds(lambda name: {name: "CANARY-q8-7f3a"}, st.sampled_from(SECRET_NAMES)),
+    ),
+)
+
+
+@ci(150)
+@given(config=st.one_of(configs, valid_configs), spots=st.lists(canary_spots, max_size=3))
+def test_a_secret_anywhere_in_a_stack_file_is_never_printed(tmp_path_factory, config, spots):
+    """Errors, warnings and values never show a secret-position value (classes 2, 3, 4)."""
+    from up2u_jupyter.cli import run
+
+    config = copy.deepcopy(config)
+    for dotted, value in spots:
+        mutate(config, dotted, value)
+    project = fresh_project(tmp_path_factory)
+    items = {f"up2u-jupyter:{key}": value for key, value in config.items()}
+    (project / "Pulumi.p.yaml").write_text(yaml.safe_dump({"config": items}), encoding="utf-8")
+    for command in ("check", "values"):
+        out, err = io.StringIO(), io.StringIO()
+        code = run([command, "--stack", "p", "--project-dir", str(project)], out, err)
+        assert code in (0, 1), err.getvalue()
+        assert CANARY not in out.getvalue() + err.getvalue(), (command, err.getvalue())
