@@ -59,6 +59,7 @@ hub:
       token_url: https://idp.example.org/token
       userdata_url: https://idp.example.org/userinfo
       admin_users: [alice]
+      allowed_users: [bob]
 """
 """An old file with no secret that imports today: the input of the path and --set attacks."""
 
@@ -407,9 +408,11 @@ def assert_import(world: World, run: Run, expect: Expect, source: Path) -> None:
     target = world.project / "Pulumi.imported.yaml"
     assert run.code in expect.codes, run
     assert_contained(run, may_write=(target,))
-    for key in expect.secret_keys:
+    for key in expect.secret_keys:  # not copied: reported as a secret, or dropped as unused
         reported = [
-            line for line in run.err.splitlines() if key in line and re.search(r"\bsecret\b", line)
+            line
+            for line in run.err.splitlines()
+            if key in line and re.search(r"\b(secret|dropped)\b", line)
         ]
         assert reported, f"{run}\n{key} not reported as a secret"
     if expect.names_file and run.code != 0:
@@ -525,6 +528,7 @@ NEW_BASE: dict[str, Any] = {
                 "userdata_url": "https://idp.example.org/userinfo",
                 "scope": ["openid"],
                 "admin_users": ["alice"],
+                "allowed_users": ["bob"],
             },
         },
     },
