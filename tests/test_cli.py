@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT, minimal_config, write_stack
-from up2u_jupyter.cli import PLACEHOLDER, run
+from up2u_jupyter.cli import run
+from up2u_jupyter.values import PLACEHOLDER
 from up2u_jupyter.stackfile import read_stack_config
 
 

@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
-from up2u_jupyter.cli import offline_values, run
+from up2u_jupyter.cli import run
+from up2u_jupyter.values import offline_values
 from up2u_jupyter.importer import ValuesFileError, convert
 from up2u_jupyter.settings import load_settings
 from up2u_jupyter.stackfile import read_stack_config

@@ -7,7 +7,8 @@ from traitlets.config import Config
 
 from tests.conftest import ROOT, committed_settings, minimal_config
 from up2u_jupyter import hubconfig
-from up2u_jupyter.preview import LOCAL_CLIENT_SECRET, Ports, PreviewError, local_plan, require_free
+from up2u_jupyter.credentials import BY_KEY
+from up2u_jupyter.preview import Ports, PreviewError, local_plan, require_free
 from up2u_jupyter.settings import load_settings
 from up2u_jupyter.values import ChartSecrets, build_values
 
@@ -41,7 +42,7 @@ def test_plan_keeps_the_stack_values_and_swaps_only_local_things():
     assert oauth["userdata_url"] == "http://127.0.0.1:9400/userinfo"
     assert oauth["oauth_callback_url"] == "http://127.0.0.1:8000/hub/oauth_callback"
     assert plan.values["hub"]["templatePaths"] == [str(ROOT / "images" / "hub" / "templates")]
-    assert plan.env == {"OAUTH_CLIENT_SECRET": LOCAL_CLIENT_SECRET}
+    assert plan.env == {"OAUTH_CLIENT_SECRET": BY_KEY["oauthClientSecret"].preview}
     assert any("local OpenID Connect provider" in swap for swap in plan.swaps)
 
 

@@ -5,6 +5,7 @@ a local provider (oidc-provider-mock: sign in as any ``sub``), the idle culler a
 and one JupyterLab per user started by a local spawner. Everything listens on 127.0.0.1.
 """
 
+import argparse
 import json
 import os
 import secrets
@@ -26,15 +27,18 @@ from typing import Any, TextIO
 # imported up front, not at stop time: stopping must not depend on anything loading late
 import psutil
 
-from .settings import OAUTH_TYPES, Settings
+from . import credentials
+from .args import add_stack_arguments, port
+from .credentials import OAUTH_TYPES
+from .errors import EXIT_CONFIG, EXIT_OK
+from .settings import Settings
+from .stackfile import load_stack
 from .values import AUTHENTICATOR_CLASSES, ChartSecrets, build_values
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATES = REPO / "images" / "hub" / "templates"
 CHP = REPO / "node_modules" / ".bin" / "configurable-http-proxy"
 HOST = "127.0.0.1"
-LOCAL_CLIENT_SECRET = "local-preview-client-secret"
-LOCAL_DUMMY_PASSWORD = "preview"
 STARTUP_SECONDS = 90
 
 
@@ -62,7 +66,12 @@ class Plan:
     sign_in_as: list[str] = field(default_factory=list)
 
 
-def local_plan(settings: Settings, ports: Ports, templates: Path = TEMPLATES) -> Plan:
+def local_plan(
+    settings: Settings,
+    ports: Ports,
+    templates: Path = TEMPLATES,
+    secret_env: list[str] | None = None,
+) -> Plan:
     """The stack's own values (values.py), with what cannot exist locally swapped out."""
     auth = settings.auth
     if auth.type in OAUTH_TYPES and auth.type != "generic-oauth":
@@ -72,7 +81,8 @@ def local_plan(settings: Settings, ports: Ports, templates: Path = TEMPLATES) ->
         )
     # generated per run, as pulumi-random does per stack
     chart_secrets = ChartSecrets(*(secrets.token_hex(32) for _ in range(4)))
-    values = build_values(settings, chart_secrets)
+    env_names = secret_env or []
+    values = build_values(settings, chart_secrets, env_names)
     public = f"http://{HOST}:{ports.public}"
     swaps = [
         "KubeSpawner -> SimpleLocalProcessSpawner: one JupyterLab process per user in a "
@@ -84,7 +94,7 @@ def local_plan(settings: Settings, ports: Ports, templates: Path = TEMPLATES) ->
         f"HTTPS ({settings.https.mode}) -> plain HTTP on {HOST}",
     ]
     values["hub"]["templatePaths"] = [str(templates)]
-    env: dict[str, str] = {}
+    env = credentials.preview_env(settings, env_names)
     section = values["hub"]["config"][AUTHENTICATOR_CLASSES[auth.type]]
     if auth.type == "generic-oauth":
         oidc = f"http://{HOST}:{ports.oidc}"
@@ -94,14 +104,15 @@ def local_plan(settings: Settings, ports: Ports, templates: Path = TEMPLATES) ->
             "userdata_url": f"{oidc}/userinfo",
             "oauth_callback_url": f"{public}/hub/oauth_callback",
         }
-        env["OAUTH_CLIENT_SECRET"] = LOCAL_CLIENT_SECRET
         swaps.append(
             f"identity provider {auth.authorize_url} -> local OpenID Connect provider {oidc} "
             f"(sign in as any {auth.username_claim}); client secret -> a local one"
         )
-    if auth.type == "dummy":
-        env["DUMMY_PASSWORD"] = LOCAL_DUMMY_PASSWORD
-        swaps.append(f"dummyPassword -> {LOCAL_DUMMY_PASSWORD!r}")
+    for spec in credentials.SECRETS:
+        if spec.required(settings) and spec.preview is not None and spec.key != "oauthClientSecret":
+            swaps.append(f"{spec.key} -> {spec.preview!r}")
+    if env_names:
+        swaps.append(f"secretEnv {', '.join(env_names)} -> local stand-ins (preview-<name>)")
     if settings.hub.db.type == "postgres":
         values["hub"]["db"] = {"type": "sqlite-pvc"}
         swaps.append("PostgreSQL -> SQLite")
@@ -314,6 +325,29 @@ def _stop_on_signals() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def register(commands: Any) -> None:
+    """Add ``preview``."""
+    help_text = "run the stack's hub locally (127.0.0.1) with a local sign-in provider"
+    command = commands.add_parser("preview", help=help_text, description=help_text)
+    command.add_argument("--port", type=port, default=8000, help="public port (8000)")
+    command.add_argument(
+        "--keep", action="store_true", help="keep the state folder (logs, database)"
+    )
+    add_stack_arguments(command)
+    command.set_defaults(handler=run_command)
+
+
+def run_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``preview``: the stack's hub on 127.0.0.1 until Ctrl-C or SIGTERM."""
+    _, settings = load_stack(args.project_dir, args.stack)
+    try:
+        run(settings, args.stack, args.port, args.keep, out)
+    except PreviewError as error:
+        print(f"error: {error}", file=err)
+        return EXIT_CONFIG
+    return EXIT_OK
 
 
 def run(settings: Settings, stack: str, port: int, keep: bool, out: TextIO) -> None:
