@@ -1,9 +1,9 @@
 """capacity: what a stack's concurrent users need, and the nodes that fit it."""
 
 import io
+from decimal import Decimal
 
 import pytest
-from decimal import Decimal
 
 from tests.conftest import ROOT, minimal_config
 from up2u_jupyter import capacity

@@ -20,10 +20,9 @@ from hypothesis import strategies as st
 
 from tests.conftest import CHART_DIR, ROOT
 from up2u_jupyter.cli import run
-from up2u_jupyter.values import offline_values
 from up2u_jupyter.errors import ConfigError
 from up2u_jupyter.settings import load_settings
-from up2u_jupyter.values import coalesce
+from up2u_jupyter.values import coalesce, offline_values
 
 
 def ci(examples: int) -> settings:

@@ -205,10 +205,8 @@ def describe(error: yaml.YAMLError) -> str:
     where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
     problem = getattr(error, "problem", None) or "not valid YAML"
     if isinstance(error, yaml.reader.ReaderError):
-        where, problem = (
-            f"character {error.position + 1}",
-            "a control character YAML does not allow",
-        )
+        where = f"character {error.position + 1}"
+        problem = "a control character YAML does not allow"
     if isinstance(error, ConstructorError) and "could not determine a constructor" in problem:
         problem = "a tag this reader does not accept (only plain YAML is read)"
     if str(problem).startswith("refused: "):
