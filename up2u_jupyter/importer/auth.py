@@ -79,7 +79,10 @@ def resolve(name: Any) -> str | None:
         return AUTHENTICATOR_ALIASES[text]
     if text in CLASS_NAMES:
         return CLASS_NAMES[text]
-    return None
+    return _BY_PATH.get(text.replace(":", "."))
+
+
+_BY_PATH = {path: name for name, path in reversed(SHIPPED_AUTHENTICATORS.items())}
 
 
 class _Auth:
@@ -218,22 +221,17 @@ def _chart_section(c: Conversion, name: str, block: dict[str, Any]) -> dict[str,
 
 
 def _pop_path(block: dict[str, Any], path: KeyPath) -> Any:
-    node: Any = block
+    """Remove the value at a nested path, then the maps it leaves empty."""
+    chain = [block]
     for part in path[:-1]:
-        if not isinstance(node, dict) or not isinstance(node.get(part), dict):
+        node = chain[-1].get(part)
+        if not isinstance(node, dict):
             return None
-        node = node[part]
-    if not isinstance(node, dict):
-        return None
-    value = node.pop(path[-1], None)
-    # prune emptied maps so that leftovers are only what no table knows
-    node = block
-    for depth in range(len(path) - 1):
-        parent, part = node, path[depth]
-        node = node.get(part) if isinstance(node, dict) else None
-        if node == {}:
-            parent.pop(part)
-            break
+        chain.append(node)
+    value = chain[-1].pop(path[-1], None)
+    for depth in range(len(chain) - 1, 0, -1):
+        if chain[depth] == {}:
+            chain[depth - 1].pop(path[depth - 1])
     return value
 
 
@@ -458,7 +456,15 @@ def _convert_trait(
     if isinstance(value, set | frozenset | tuple):
         value = sorted(value, key=str)
     if trait == "manage_groups" and kind_ == "generic-oauth":
-        c.note(where, "dropped", "auth.groupsClaim turns group management on")
+        if value and "groupsClaim" not in c.auth:
+            c.note(
+                where,
+                "dropped",
+                "generic-oauth takes groups from a userinfo claim: set "
+                "--set auth.groupsClaim=CLAIM to keep managing groups",
+            )
+        else:
+            c.note(where, "dropped", "auth.groupsClaim turns group management on")
         return
     if trait in typed:
         if trait == "hosted_domain" and isinstance(value, str):
@@ -518,8 +524,21 @@ def _allow_rule(c: Conversion, gathered: _Auth) -> None:
     kind_ = gathered.type or ""
     auth = c.auth
     options = auth.get("options", {})
-    if kind_ in ("tmp", "null"):
-        return  # tmp lets everyone in as a new user; null lets nobody sign in at all
+    if kind_ == "tmp":
+        return  # tmp lets everyone in as a new user: that is what it is for
+    if kind_ == "null" and not auth.get("allowedUsers"):
+        auth["allowAll"] = True
+        c.note(
+            "auth.allowAll",
+            "added",
+            "NullAuthenticator signs nobody in; anyone may start a "
+            "server through the parent's API, as before: allowAll: true says so",
+        )
+        c.notice(
+            "anyone may start a server, as with the old BinderHub: auth.type null with "
+            "auth.allowAll: true"
+        )
+        return
     explicit = auth.get("allowAll")
     if explicit is True:
         c.notice(
@@ -553,7 +572,7 @@ def _allow_rule(c: Conversion, gathered: _Auth) -> None:
         return  # admins only, as before: the stack's own check asks for a rule if none is left
     narrowed = [
         name
-        for name in sorted(RESTRICTING_TRAITS | {"allowed_idps"})
+        for name in sorted(RESTRICTING_TRAITS | {"idps"})
         if _has_rule(name, auth, options) or isinstance(options.get(name), list)
     ]
     who = f" (within {', '.join(sorted(narrowed))}, which the stack keeps)" if narrowed else ""
@@ -581,12 +600,12 @@ def _has_rule(trait: str, auth: dict[str, Any], options: dict[str, Any]) -> bool
         "admin_groups": "adminGroups",
     }
     value = auth.get(typed.get(trait, ""), options.get(trait))
-    if trait == "allowed_idps" and isinstance(value, dict):
+    if trait == "idps" and isinstance(value, dict):
         # CILogon 16+: each identity provider says who of its users may sign in
         return any(
             isinstance(idp, dict) and (idp.get("allow_all") or idp.get("allowed_domains"))
             for idp in value.values()
         )
-    if trait == "allowed_idps":
+    if trait == "idps":
         return False  # a list (CILogon before 16) narrows identity providers, allows no one
     return bool(value)

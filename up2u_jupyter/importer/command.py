@@ -52,7 +52,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     chosen = {key: value for key, value in assignments}.get("auth.type")
     try:
         imported = convert(
-            read_yaml_file(args.path, source=shown_key(str(args.path))),
+            read_yaml_file(args.path, source=shown_key(args.path.name)),
             from_chart=args.from_chart,
             auth_type=str(chosen) if chosen is not None else None,
         )

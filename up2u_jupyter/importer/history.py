@@ -150,6 +150,9 @@ RENAMED: dict[KeyPath, Renamed] = {
     ("hub", "uid"): Renamed(("hub", "containerSecurityContext", "runAsUser"), "1.0"),
     ("singleuser", "imagePullSecret"): Renamed(("imagePullSecret",), "0.10"),
     ("hub", "imagePullSecret"): Renamed(("imagePullSecret",), "0.10"),
+    # never chart keys, but what their authors meant has one
+    ("singleuser", "imagePullSecrets"): Renamed(("singleuser", "image", "pullSecrets"), ""),
+    ("singleuser", "podSecurityContext", "fsGroup"): Renamed(("singleuser", "fsGid"), ""),
 }
 """Old path -> new path (the value is carried to helmValues under the new path)."""
 
@@ -178,6 +181,12 @@ REMOVED: dict[KeyPath, Removed] = {
         "2.0",
         "written for an older kube-scheduler (plugin names changed in chart 2.0); chart 4.4.0's "
         "own plugin set packs user pods as the old one did",
+    ),
+    ("hub", "replicas"): Removed(
+        "", "never a chart key: the chart runs one hub (JupyterHub does not run replicas)"
+    ),
+    ("proxy", "chp", "replicas"): Removed(
+        "", "never a chart key: configurable-http-proxy keeps its routes in memory, so one runs"
     ),
     ("proxy", "chp", "image"): Removed("", _PINNED.format("proxy")),
     ("proxy", "traefik", "image"): Removed("", _PINNED.format("Traefik")),
@@ -300,7 +309,7 @@ PARENT_AUTHENTICATORS: dict[KeyPath, tuple[str, str]] = {
     ("binderhub", "jupyterhub"): (
         "null",
         "the BinderHub chart's own values set NullAuthenticator for its hub: nobody signs in, "
-        "BinderHub starts servers through the hub's API",
+        "and anyone may start a server through BinderHub's API",
     ),
 }
 """Authenticators a parent chart's own defaults set when the file names none."""
@@ -383,7 +392,8 @@ RENAMED_TRAITS: dict[str, tuple[str, str]] = {
     "google_group_whitelist": ("allowed_google_groups", "OAuthenticator 0.12"),
     "team_whitelist": ("allowed_teams", "OAuthenticator 0.12"),
     "bitbucket_team_whitelist": ("allowed_teams", "OAuthenticator 0.12"),
-    "idp_whitelist": ("allowed_idps", "OAuthenticator 0.12"),
+    "idp_whitelist": ("idps", "OAuthenticator 0.12 (allowed_idps), then 17 (idps)"),
+    "allowed_idps": ("idps", "OAuthenticator 17"),
     "allowed_globus_groups": ("allowed_globus_groups", ""),
     "username_key": ("username_claim", "OAuthenticator 16"),
     "extra_params": ("token_params", "OAuthenticator 16"),
@@ -411,7 +421,7 @@ ALLOW_RULE_TRAITS = frozenset(
         "allowed_google_groups",
         "allowed_globus_groups",
         "allowed_domains",
-        "allowed_idps",
+        "idps",
     }
 )
 """Traits that, non-empty, decide who may sign in (besides allow_all and admin_users)."""
@@ -446,3 +456,10 @@ MODELLED_TRAITS: dict[str, dict[str, str]] = {
 }
 """Traits the stack's typed ``auth.*`` keys set, per auth.type (``*``: every type; ``oauth``:
 the three modelled OAuth types)."""
+
+GENERATED_ENV = {
+    "JUPYTERHUB_CRYPT_KEY": "auth-state key",
+    "CONFIGPROXY_AUTH_TOKEN": "proxy token",
+    "JPY_COOKIE_SECRET": "cookie secret",
+}
+"""Hub environment variables holding a secret the stack generates (see ROTATES)."""

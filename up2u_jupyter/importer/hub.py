@@ -182,7 +182,8 @@ def convert_database(c: Conversion) -> None:
             c.secret(
                 "dbPassword",
                 ("hub", "db", "url"),
-                "the URL is kept without the password"
+                value_is=f"the password in {c.where(('hub', 'db', 'url'))}",
+                how="the URL is kept without the password"
                 if stripped
                 else "the URL is not valid, so it is not kept either: set hub.db.url with --set",
             )
@@ -260,7 +261,11 @@ def _secret_entry(name: Any, value: Any) -> bool:
 
 
 def _hub_secret(c: Conversion, name: str, where: Any) -> None:
-    if valid_env_name(name):
+    from .history import GENERATED_ENV
+
+    if name in GENERATED_ENV:
+        c.rotate(GENERATED_ENV[name], where)
+    elif valid_env_name(name):
         c.secret_env(name, where, "the hub gets it in its environment as before")
     else:
         c.note(where, "secret", "not copied, and not a valid environment variable name")

@@ -17,10 +17,33 @@ from .model import Conversion, kind, leaves
 def convert_secrets(c: Conversion) -> None:
     """Secret-looking values no converter took: reported with how to supply each, never kept."""
     for path in list(secret_leaves(c.source)):
+        if _reference(_get(c.source, path)):
+            continue
         value = _pop(c.source, path)
         if value is None:
             continue
         c.note(path, "secret", f"not copied; {_how(path)}")
+
+
+_REFERENCE_KEYS = {"secretName", "name", "key", "items", "optional", "defaultMode"}
+
+
+def _reference(value: Any) -> bool:
+    """A Kubernetes reference to a Secret (``secret: {secretName: x}`` in a volume, a
+    ``secretKeyRef``), which names a secret without holding it."""
+    return isinstance(value, dict) and bool(value) and set(value) <= _REFERENCE_KEYS
+
+
+def _get(tree: Any, path: tuple[str, ...]) -> Any:
+    node = tree
+    for part in path:
+        if isinstance(node, dict):
+            node = next((v for k, v in node.items() if str(k) == part), None)
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node
 
 
 def _pop(tree: dict[str, Any], path: tuple[str, ...]) -> Any:
@@ -96,7 +119,10 @@ def _line(path: KeyPath, action: Any, detail: str) -> Any:
 
 def convert_leftovers(c: Conversion, schema: Any) -> None:
     """Every remaining leaf: renamed, removed, passed through or dropped (see module doc)."""
+    mistyped: set[KeyPath] = set()
     for path, value in list(leaves(c.source)):
+        if any(path[:n] in mistyped for n in range(1, len(path))):
+            continue
         if not all(isinstance(part, str) for part in path):
             c.note(
                 path,
@@ -115,8 +141,16 @@ def convert_leftovers(c: Conversion, schema: Any) -> None:
         elif renamed is not None:
             new = (*RENAMED[renamed].new, *path[len(renamed) :])
             why = RENAMED[renamed].version
-            _pass(c, path, new, value, schema, f"moved in chart {why}" if why[0].isdigit() else why)
+            reason = (
+                f"moved in chart {why}" if why else "never a chart key; the chart's own is this"
+            )
+            _pass(c, path, new, value, schema, reason)
         elif path[0] in CHART_TOP_LEVEL:
+            parent = _scalar_parent(schema, path)
+            if parent is not None:
+                mistyped.add(parent[0])
+                c.note(parent[0], "dropped", f"a map where chart 4.4.0 wants {parent[1]}; fix it")
+                continue
             _pass(c, path, path, value, schema, "not modelled by the stack config; passed through")
         else:
             c.note(path, "dropped", "not a key of chart 4.4.0 values")
@@ -136,6 +170,23 @@ def _pass(c: Conversion, old: KeyPath, new: KeyPath, value: Any, schema: Any, wh
             c.note(old, "dropped", f"{kind(value)} the chart 4.4.0 schema refuses here ({problem})")
             return
     c.helm(new, value, old, why)
+
+
+def _scalar_parent(schema: Any, path: KeyPath) -> tuple[KeyPath, str] | None:
+    """The first map on the path where the chart's schema wants a plain value, and what."""
+    if schema is None:
+        return None
+    for length in range(1, len(path)):
+        sub = subschema(schema, path[:length])
+        if not sub:
+            return None
+        if "enum" in sub:
+            return path[:length], "one of " + ", ".join(map(str, sub["enum"]))
+        kinds = sub.get("type")
+        kinds = [kinds] if isinstance(kinds, str) else kinds
+        if kinds and "object" not in kinds:
+            return path[:length], " or ".join(kinds)
+    return None
 
 
 def _under(table: dict[KeyPath, Any], path: KeyPath) -> KeyPath | None:

@@ -156,9 +156,13 @@ class Conversion:
         reason = f" ({why})" if why else ""
         self.note(source, "helmValues", f"-> helmValues.{shown(dest)}{reason}")
 
-    def secret(self, key: str, where: KeyPath | str, how: str = "") -> None:
-        """A secret of the old file that the operator sets as secret stack key ``key``."""
-        self.out.secrets_to_set[key] = self.where(where)
+    def secret(self, key: str, where: KeyPath | str, how: str = "", value_is: str = "") -> None:
+        """A secret of the old file that the operator sets as secret stack key ``key``.
+
+        ``value_is`` describes the value when it is not the whole of ``where`` (a password
+        inside a URL, say).
+        """
+        self.out.secrets_to_set[key] = value_is or self.where(where)
         command = f"{PROJECT}:{key}" if "." not in key else f"'{PROJECT}:{key}'"
         detail = f"not copied; set {command} with the command below"
         self.note(where, "secret", f"{detail}{'; ' + how if how else ''}")

@@ -158,15 +158,16 @@ def _mode(
         )
         return "secret"
     if kind_ == "letsencrypt" and not hosts:
-        # the chart only requests certificates for hosts it is given: with none it served
-        # plain HTTP behind whatever terminated TLS in front of it
+        # the chart requests certificates only for the hosts it is given: with none, its
+        # proxy served plain HTTP (unless something in front terminated TLS: see ingress.tls
+        # and the callback URL, which are checked later)
         c.note(
             where,
             "era",
-            "on, but no proxy.https.hosts, so the old chart requested no "
-            "certificate; HTTPS was terminated in front of the proxy",
+            "on, but without proxy.https.hosts the old chart requested no "
+            "certificate and its proxy served plain HTTP",
         )
-        return "offload"
+        return "none"
     if kind_ in ("letsencrypt", "secret"):
         return str(kind_)
     c.note(
