@@ -75,9 +75,13 @@ def _line(error: Any) -> str:
         wanted = " or ".join(wanted) if isinstance(wanted, list) else wanted
         return f"{path}: {excerpt(error.instance)} is not of type {wanted}"
     if kind == "enum":
-        choices = ", ".join(map(str, error.validator_value))
+        choices = ", ".join(_choice(value) for value in error.validator_value)
         return f"{path}: {excerpt(error.instance)} is not one of {choices}"
     return f"{path}: {excerpt(error.instance)} breaks the chart's schema ({kind})"
+
+
+def _choice(value: Any) -> str:
+    return "null" if value is None else repr(value) if value == "" else str(value)
 
 
 def subschema(schema: Mapping[str, Any], path: tuple[Any, ...]) -> Mapping[str, Any] | None:
