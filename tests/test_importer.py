@@ -105,6 +105,7 @@ def test_the_up2u_0_9_file_keeps_every_setting(project_dir):
     assert hub["templatePaths"] == ["/opt/templates"]
     assert user["image"] == {"name": "OUR-PROJECT/k8s-single-user", "tag": "v1.0"}
     assert user["cpu"] == {"limit": 2.0, "guarantee": 0.5}
+    assert user["memory"] == {"limit": 2_000_000_000, "guarantee": 1_000_000_000}  # bytes
     assert user["storage"]["capacity"] == "10G"
     assert values["cull"] | {} == {
         "enabled": True,

@@ -25,7 +25,11 @@ c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret = bytes.fromhex(values["hub"]["cookieSecret"])
 c.JupyterHub.cleanup_servers = True  # stopping the hub stops every user server
 
-c.ConfigurableHTTPProxy.command = [plan["chp"]]
+# proxy.chp.extraCommandLineFlags: the chart's proxy pod runs them; here the hub starts the proxy
+c.ConfigurableHTTPProxy.command = [
+    plan["chp"],
+    *values["proxy"].get("chp", {}).get("extraCommandLineFlags", []),
+]
 c.ConfigurableHTTPProxy.api_url = f"http://{host}:{ports['proxy_api']}"
 c.ConfigurableHTTPProxy.auth_token = values["proxy"]["secretToken"]
 
