@@ -11,6 +11,7 @@ import functools
 import json
 import os
 import re
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -47,11 +48,40 @@ def load_schema(chart_version: str, project_dir: Path = PROJECT_ROOT) -> dict[st
     return None if path is None else _load(str(path))
 
 
+_FORMAT_EXTRAS = (
+    "fqdn",
+    "idna",
+    "isoduration",
+    "jsonpointer",
+    "rfc3339_validator",
+    "rfc3986_validator",
+    "rfc3987",
+    "rfc3987_syntax",
+    "uri_template",
+    "webcolors",
+)
+"""Optional packages jsonschema's ``format`` checkers import when installed."""
+
+
+def _validator(schema: Mapping[str, Any]) -> Any:
+    """A jsonschema validator for the schema's draft, imported only when validating."""
+    # jsonschema imports every optional "format" checker it finds installed (arrow, lark
+    # grammars...): up to seconds, for a keyword the chart's schema never uses. They are
+    # hidden while jsonschema is first imported, and importable again right after.
+    hidden = [name for name in _FORMAT_EXTRAS if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        import jsonschema  # type: ignore[import-untyped]
+    finally:
+        for name in hidden:
+            del sys.modules[name]
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
 def problems(values: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
     """One line per place the values break the schema: the key path, what is wrong, the fix."""
-    import jsonschema  # type: ignore[import-untyped]
-
-    validator = jsonschema.validators.validator_for(schema)(schema)
+    validator = _validator(schema)
     found = []
     for error in sorted(validator.iter_errors(values), key=lambda e: list(map(str, e.path))):
         found.append(_line(error))
@@ -113,9 +143,7 @@ def subschema(schema: Mapping[str, Any], path: tuple[Any, ...]) -> Mapping[str, 
 
 def value_problem(schema: Mapping[str, Any], value: Any) -> str | None:
     """Why a value does not match a (sub)schema, in a few words; None when it does."""
-    import jsonschema
-
-    validator = jsonschema.validators.validator_for(schema)(schema)
+    validator = _validator(schema)
     for error in validator.iter_errors(value):
         return _line(error).partition(": ")[2]
     return None
