@@ -23,7 +23,7 @@ def test_prod_figures():
     result = capacity.plan(prod)  # nodes of 4 cores / 16Gi
     assert result.users == 100
     assert (result.cpu_guarantee, result.cpu_limit) == (Decimal(50), Decimal(200))
-    assert (result.memory_guarantee, result.memory_limit) == (100 * G, 200 * G)
+    assert (result.memory_guarantee, result.memory_limit) == (100 * GI, 200 * GI)
     assert result.storage == 1000 * G
     assert result.users_per_node == 8  # 4 cores / 0.5; memory would allow 17
     assert result.nodes == 13  # ceil(100 / 8)

@@ -201,7 +201,7 @@ def test_prod_singleuser_settings(prod):
     }
     assert user["cpu"] == {"limit": 2.0, "guarantee": 0.5}
     # bytes: KubeSpawner would read "2G" as 2 GiB (see values.memory_bytes)
-    assert user["memory"] == {"limit": 2_000_000_000, "guarantee": 1_000_000_000}
+    assert user["memory"] == {"limit": 2 * 2**30, "guarantee": 2**30}  # 2Gi, 1Gi: as deployed
     assert user["storage"] == {"capacity": "10G"}
 
 
