@@ -631,6 +631,36 @@ def test_each_secret_says_how_to_supply_it(path, how):
     assert line.action == "secret" and how in line.detail
 
 
+def test_a_profile_list_the_stack_can_say_becomes_profiles():
+    entries = [
+        {"display_name": "Small", "default": True},
+        {
+            "display_name": "Large GPU!",
+            "description": "one GPU",
+            "kubespawner_override": {"image": "reg.example:5000/nb:7", "cpu_limit": 4},
+        },
+    ]
+    imported = convert({"singleuser": {"profileList": entries}}, from_chart="1.0.0")
+    assert imported.config["profiles"] == [
+        {"slug": "small", "displayName": "Small", "default": True},
+        {
+            "slug": "large-gpu",
+            "displayName": "Large GPU!",
+            "description": "one GPU",
+            "image": {"name": "reg.example:5000/nb", "tag": "7"},
+            "cpu": {"limit": 4},
+        },
+    ]
+
+
+def test_a_profile_list_with_more_than_the_stack_models_stays_as_written():
+    entries = [{"display_name": "A", "kubespawner_override": {"mem_limit": None}}]
+    imported = convert({"singleuser": {"profileList": entries}}, from_chart="1.0.0")
+    assert imported.config["helmValues"]["singleuser"]["profileList"] == entries
+    [why] = [line.detail for line in imported.report if line.key == "singleuser.profileList"][:1]
+    assert "entry 0 sets a null override (it removes a limit)" in why
+
+
 def test_a_volume_that_references_a_secret_is_not_a_secret():
     volume = {"name": "creds", "secret": {"secretName": "db-creds"}}
     imported = convert({"hub": {"extraVolumes": [volume]}}, from_chart="1.0.0")

@@ -90,6 +90,8 @@ CORPUS: dict[str, Any] = {
             "auth.allowAll": MISSING,
             "helmValues.hub.db.type": "sqlite-memory",
             "helmValues.hub.baseUrl": "/jupyterhub",
+            "profiles.2.slug": "spark-environment",
+            "profiles.0.default": True,
         },
         values={
             "singleuser.profileList.2.kubespawner_override.image": (

@@ -1,5 +1,6 @@
 """``singleuser``: each user's server (image, resources, storage, environment, command)."""
 
+import re
 from typing import Any
 
 from ..quantity import QuantityError, parse_quantity
@@ -25,6 +26,7 @@ def convert_singleuser(c: Conversion) -> None:
     _extra_env(c)
     _cmd(c)
     _cloud_metadata(c)
+    _profiles(c)
 
 
 def _resource(c: Conversion, resource: str, part: str) -> None:
@@ -164,3 +166,92 @@ def _cloud_metadata(c: Conversion) -> None:
         )
     elif enabled is not None:
         c.note(where, "dropped", f"{kind(enabled)}, not true/false")
+
+
+_PROFILE_KEYS = {"display_name", "description", "default", "slug", "kubespawner_override"}
+_OVERRIDES = {"image", "cpu_limit", "cpu_guarantee", "mem_limit", "mem_guarantee", "environment"}
+
+
+def _profiles(c: Conversion) -> None:
+    """A profileList the stack's ``profiles`` can say exactly becomes ``profiles``.
+
+    Anything else (profile_options, node selectors, extra resources, a null that removes a
+    limit) stays in helmValues as written: the report says which entry and why.
+    """
+    entries = c.get("singleuser", "profileList")
+    if not isinstance(entries, list) or not entries:
+        return
+    profiles: list[dict[str, Any]] = []
+    slugs: set[str] = set()
+    for index, entry in enumerate(entries):
+        profile = _profile(entry, index, slugs)
+        if isinstance(profile, str):
+            c.note(
+                ("singleuser", "profileList"),
+                "era",
+                f"entry {index} {profile}, which the "
+                "stack's profiles do not model: the list stays in helmValues as written",
+            )
+            return
+        profiles.append(profile)
+    c.take("singleuser", "profileList")
+    c.put(
+        "profiles",
+        profiles,
+        ("singleuser", "profileList"),
+        "each with a slug; the stack checks their limits and adds capacity per profile",
+    )
+
+
+def _profile(entry: Any, index: int, slugs: set[str]) -> dict[str, Any] | str:
+    """The stack's profile for one profileList entry, or why there is none."""
+    if not isinstance(entry, dict) or not set(entry) <= _PROFILE_KEYS:
+        extra = sorted(map(str, set(entry) - _PROFILE_KEYS)) if isinstance(entry, dict) else []
+        return f"uses {', '.join(extra) or 'a shape'}"
+    name, override = entry.get("display_name"), entry.get("kubespawner_override") or {}
+    if not isinstance(name, str) or not name or not isinstance(override, dict):
+        return "has no display_name"
+    if not set(override) <= _OVERRIDES or None in override.values():
+        odd = sorted(set(override) - _OVERRIDES) or ["a null override (it removes a limit)"]
+        return f"sets {', '.join(map(str, odd))}"
+    profile: dict[str, Any] = {"slug": _slug(entry.get("slug") or name, index, slugs)}
+    profile["displayName"] = name
+    if isinstance(entry.get("description"), str) and entry["description"]:
+        profile["description"] = entry["description"]
+    if entry.get("default") is True:
+        profile["default"] = True
+    image = override.get("image")
+    if image is not None:
+        if not isinstance(image, str) or not image:
+            return "has an image that is not name:tag"
+        name_part, colon, tag = image.rpartition(":")
+        ok = colon and "/" not in tag
+        profile["image"] = {"name": name_part, "tag": tag} if ok else {"name": image}
+    for resource, prefix in (("cpu", "cpu"), ("memory", "mem")):
+        part = {
+            key: override[f"{prefix}_{key}"]
+            for key in ("limit", "guarantee")
+            if f"{prefix}_{key}" in override
+        }
+        if any(not _quantity(value) for value in part.values()):
+            return f"has a {resource} that is not a quantity"
+        if part:
+            profile[resource] = part
+    env = override.get("environment")
+    if env is not None:
+        if not isinstance(env, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and not _secret(k, v) for k, v in env.items()
+        ):
+            return "has an environment that is not plain text (or holds a secret)"
+        profile["extraEnv"] = env
+    return profile
+
+
+def _slug(text: Any, index: int, taken: set[str]) -> str:
+    """A DNS label for a profile, unique in the list."""
+    base = re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")[:56].strip("-")
+    slug, n = base or f"profile-{index}", 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    taken.add(slug)
+    return slug
