@@ -542,6 +542,18 @@ def test_a_custom_class_needs_a_choice_and_then_keeps_what_fits():
     }
 
 
+def test_an_option_the_hub_image_class_lacks_is_dropped_with_the_reason():
+    config = {
+        "JupyterHub": {"authenticator_class": "azuread"},
+        "AzureAdOAuthenticator": {"tenant_id": "t", "graph_api_version": "1.6"},
+        "Authenticator": {"allowed_users": ["a"]},
+    }
+    imported = convert({"hub": {"config": config}}, from_chart="1.0.0")
+    assert imported.config["auth"]["options"] == {"tenant_id": "t"}
+    [line] = [x for x in imported.report if x.key.endswith("graph_api_version")]
+    assert line.action == "dropped" and "not an option of AzureAdOAuthenticator" in line.detail
+
+
 # --- keys the chart removed, and secrets ----------------------------------------------------
 
 

@@ -28,6 +28,7 @@ from .history import (
     RENAMED_TRAITS,
     RESTRICTING_TRAITS,
     SHIPPED_AUTHENTICATORS,
+    TARGET_CHART,
     KeyPath,
     section_of,
 )
@@ -447,7 +448,8 @@ def _convert_trait(
         if kind_ in ("generic-oauth", "github", "google"):
             c.note(where, "mapped", "-> domain (the callback URL is derived from it)")
             return
-    if is_secret_name(trait) or trait == "consumers":
+    known = _class_traits(kind_)
+    if is_secret_name(trait) or trait == "consumers" or (trait in known and known[trait].secret):
         _secret_trait(c, kind_, trait, value, where)
         return
     if value is None:
@@ -475,8 +477,24 @@ def _convert_trait(
             value = [value]
         c.put(f"auth.{typed[trait]}", value, where, also)
         return
+    if known and trait not in known:
+        c.note(
+            where,
+            "dropped",
+            f"not an option of {section_of(kind_)} in the chart "
+            f"{TARGET_CHART} hub image (an older release had it, or it belongs to another class)",
+        )
+        return
     c.auth.setdefault("options", {})[trait] = value
     c.note(where, "mapped", f"-> auth.options.{trait}{'; ' + also if also else ''}")
+
+
+def _class_traits(kind_: str) -> dict[str, Any]:
+    """The traits of the class an auth.type names, from the hub image's catalogue."""
+    from ..authenticators import load_catalogue
+
+    cls = load_catalogue(TARGET_CHART).of(kind_)
+    return dict(cls.traits) if cls is not None else {}
 
 
 def _secret_trait(c: Conversion, kind_: str, trait: str, value: Any, where: KeyPath) -> None:
