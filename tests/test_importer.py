@@ -257,6 +257,11 @@ def test_stack_must_be_a_name_not_a_path(project_dir, stack):
     assert sorted(p.name for p in project_dir.iterdir()) == ["Pulumi.yaml"]
 
 
+def test_from_chart_must_be_a_chart_version(project_dir):
+    code, _, err = import_file(project_dir, "chart-4.x-tmp.yaml", "--from-chart", "banana")
+    assert code == 2 and "is not a chart version" in err
+
+
 def test_set_overrides_and_adopt(project_dir):
     code, _, _ = import_file(
         project_dir, "chart-4.x-tmp.yaml", "--set", "adopt=true", "--set", "namespace=old-jhub"

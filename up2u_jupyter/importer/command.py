@@ -33,6 +33,7 @@ def register(commands: Any) -> None:
     command.add_argument(
         "--from-chart",
         metavar="VERSION",
+        type=chart_version,
         help="the chart version the old file was deployed with (helm list shows it); it decides "
         "what keys left out meant",
     )
@@ -98,6 +99,17 @@ def _settings_problem(key: str, message: str) -> str:
         return f"{key}: {message}"
     option = "--domain HOST" if bare == "domain" else f"--set {bare}=VALUE"
     return f"{key}: {message} (supply it with {option})"
+
+
+def chart_version(text: str) -> str:
+    """A z2jh chart version such as 0.9.0, 1.2 or 3 (what ``helm list`` shows)."""
+    from .history import era_of
+
+    if era_of(text) is None:
+        raise argparse.ArgumentTypeError(
+            f"{shown_key(text[:20])} is not a chart version; use what helm list shows, e.g. 0.9.0"
+        )
+    return text
 
 
 def parse_set(assignment: str) -> tuple[str, Any]:
