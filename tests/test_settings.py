@@ -238,10 +238,11 @@ def test_proxy_resources_request_must_not_exceed_limit():
     )
 
 
-def test_cull_every_must_not_exceed_timeout():
-    line = only_problem(minimal_config(cull={"timeout": 600, "every": 900}))
-    assert line.startswith("up2u-jupyter:cull.every (stack dev): 900")
-    assert "at or below cull.timeout" in line
+def test_cull_every_above_timeout_is_accepted_with_advice():
+    """The chart and the culler accept it (issue 11): advice, not an error."""
+    settings = load_settings(minimal_config(cull={"timeout": 600, "every": 900}), "dev")
+    [(key, text)] = settings.advice()
+    assert key == "cull.every" and "up to 1500s" in text
 
 
 def test_cull_every_equal_to_timeout_is_fine():

@@ -468,15 +468,19 @@ class Cull(Model):
     max_age: Seconds = 0
     users: bool = False
 
-    @model_validator(mode="after")
-    def _checks_at_least_once_per_timeout(self) -> "Cull":
-        if self.every > self.timeout:
-            raise RuleError(
-                "every",
-                f"longer than cull.timeout ({self.timeout}s), so idle servers would outlive "
-                "the timeout; set cull.every at or below cull.timeout",
-            )
-        return self
+    def advice(self) -> list[tuple[str, str]]:
+        """Settings the chart accepts but that probably do not do what was meant."""
+        if self.enabled and self.every > self.timeout:
+            # the chart (and the culler) accept it; idle servers then live up to every+timeout
+            return [
+                (
+                    "cull.every",
+                    f"{self.every}s is longer than cull.timeout ({self.timeout}s), so idle "
+                    f"servers can run up to {self.every + self.timeout}s; lower cull.every to "
+                    "cull.timeout or less if that is not meant",
+                )
+            ]
+        return []
 
 
 class HealthCheck(Model):
@@ -585,6 +589,10 @@ class Settings(Model):
     def required_secrets(self) -> list[str]:
         """The secret config keys this stack cannot deploy without (see credentials.SECRETS)."""
         return credentials.required(self)
+
+    def advice(self) -> list[tuple[str, str]]:
+        """(key, text) for settings that are valid but probably not what was meant."""
+        return self.cull.advice()
 
     def secret_env_references(self) -> list[str]:
         """The secretEnv entries the stack's config reads (they must be set)."""
