@@ -16,8 +16,13 @@ generated here. Every input runs through every command that reads it, each in it
 - show no raw control characters (terminal escapes, carriage returns, bidi overrides);
 - write nothing but the stack file it was asked to write, never through a symlink.
 
-The property tests at the end drive ``import-values`` and ``--set`` in-process with hypothesis
-(derandomized, bounded example counts, as in ``test_properties.py``).
+An ``import-values`` that succeeds must write a stack that ``values`` accepts, as a regular
+file of mode 0600 whose header is only comments.
+
+The property tests at the end run in-process with hypothesis (derandomized, bounded example
+counts, no shrinking, as in ``test_properties.py``): old values files with wrong shapes and
+secrets at random places, random ``--set`` assignments, and stack files with secrets where
+secrets go; none may crash, and no secret may be written or printed.
 """
 
 import copy
