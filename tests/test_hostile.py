@@ -841,6 +841,46 @@ def test_set_values_are_bounded_and_checked(world, assignment):
         assert_contained(rendered)
 
 
+@pytest.mark.parametrize(
+    "domain",
+    [
+        "jupyter.example.org\nconfig: {up2u-jupyter:namespace: injected}",
+        "x\x1b[2J.example.org",
+        "https://hub:CANARY-6j-7f3a@jupyter.example.org/",
+        "a" * 100_000,
+    ],
+    ids=short,
+)
+def test_domain_is_checked_and_shown_escaped(world, domain):
+    source = world.inputs / "old.yaml"
+    source.write_text(PLAIN_OLD_FILE)
+    run = import_values(world, source, "--domain", domain)
+    assert run.code in (1, 2), run
+    assert_contained(run)
+    assert "injected" not in run.err or "\\n" in run.err
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "  up2u-jupyter:namespace: {default: jhub}\n  up2u-jupyter:namespace: {default: x}\n",
+        "  up2u-jupyter:namespace:\n    default: &a [CANARY-5b-7f3a, *a]\n",
+        "  up2u-jupyter:hub:\n    default: " + "{a: " * 5000 + "}" * 5000 + "\n",
+    ],
+    ids=["duplicate", "recursive-alias", "deep"],
+)
+def test_a_hostile_project_file_is_refused_in_one_line(world, extra):
+    """Pulumi.yaml's config defaults are read with the same bounds as a stack file."""
+    project = world.project / "Pulumi.yaml"
+    project.write_text(project.read_text() + "config:\n" + extra)
+    (world.project / "Pulumi.s.yaml").write_text(STACK_BASE)
+    for command in ("check", "values"):
+        run = world.run(command, "--stack", "s")
+        assert run.code == 1, run
+        assert_contained(run)
+        assert len(run.errors()) == 1 and "Pulumi.yaml" in run.errors()[0], run
+
+
 # --- capacity ----------------------------------------------------------------------------------
 
 
