@@ -87,3 +87,23 @@ def test_secret_leaves_walks_maps_env_lists_urls_and_code_but_not_references():
             ("proxy", "https", "manual", "key"),
         ]
     )
+
+
+def test_volume_sources_that_name_a_secret_are_references_not_secrets():
+    tree = {
+        "hub": {
+            "extraVolumes": [{"name": "certs", "secret": {"secretName": "hub-tls", "items": []}}],
+            "extraEnv": {"TOKEN": {"secretKeyRef": {"name": "s", "key": "k"}}},
+        },
+        "singleuser": {"storage": {"extraVolumes": [{"secret": {"name": "x", "optional": True}}]}},
+    }
+    assert list(secret_leaves(tree)) == []
+    assert list(secret_leaves({"secret": {"password": "CANARY"}})) == [("secret",)]
+
+
+def test_stripping_url_secrets_keeps_the_user_and_other_parameters():
+    from up2u_jupyter.secretrule import strip_url_secrets
+
+    url = "postgresql://hub:pw@db:5432/hub?sslpassword=sp&sslmode=require"
+    assert strip_url_secrets(url) == "postgresql://hub@db:5432/hub?sslmode=require"
+    assert strip_url_secrets("postgresql://hub:pw@[::1:5432/hub") is None
