@@ -77,7 +77,22 @@ def test_files_that_are_not_text_or_too_big_are_refused(tmp_path):
     binary.write_bytes(b"a: 1\x00\xff")
     with pytest.raises(YamlError, match=r"not UTF-8|NUL"):
         read_yaml_file(binary)
-    with pytest.raises(YamlError, match="larger than 1 MiB"):
+    with pytest.raises(YamlError, match="not a regular file"):
         read_yaml_file(__import__("pathlib").Path("/dev/zero"), "zero")
+    fifo = tmp_path / "fifo.yaml"
+    __import__("os").mkfifo(fifo)
+    with pytest.raises(YamlError, match="not a regular file"):
+        read_yaml_file(fifo)
     with pytest.raises(YamlError, match="no such file"):
         read_yaml_file(tmp_path / "missing.yaml")
+
+
+def test_bad_numbers_can_be_kept_to_name_every_key():
+    from up2u_jupyter.yamlio import bad_numbers
+
+    tree = load_yaml("a: {b: .nan}\nc: [1, " + "9" * 50 + "]\n", "f", keep_bad_numbers=True)
+    found = [(path, number.line, number.reason) for path, number in bad_numbers(tree)]
+    assert found == [
+        (("a", "b"), 1, "'.nan' is not a finite number"),
+        (("c", "1"), 2, "an integer of 50 digits"),
+    ]

@@ -166,7 +166,7 @@ def _holds_secret(parent: tuple[str, ...], key: str, value: Any) -> bool:
         return _literal(value)
     if isinstance(value, str) and "://" in value:
         return url_has_secret(value)
-    return isinstance(value, str) and "c." in value and bool(extraconfig_secrets(value))
+    return isinstance(value, str) and "=" in value and bool(extraconfig_secrets(value))
 
 
 def _literal(value: Any) -> bool:

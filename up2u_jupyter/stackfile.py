@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
+
 from .credentials import PROJECT, SECRET_ENV, SECRET_KEYS, valid_env_name
 from .errors import ConfigError, Problem, UsageError, shown_key
 from .settings import Settings, load_settings
-from .yamlio import YamlError, read_yaml_file
+from .yamlio import BadNumber, YamlError, bad_numbers, read_yaml_file
 
 SecretState = Literal["encrypted", "plain"]
 _DECLARATION_KEYS = {"type", "description", "default", "value", "secret", "items"}
@@ -28,6 +30,9 @@ class StackConfig:
     """Project keys without the ``up2u-jupyter:`` prefix, secrets removed."""
     secrets: dict[str, SecretState] = field(default_factory=dict)
     """Which secret keys are set (``secretEnv.NAME`` for map entries), and how; never values."""
+    problems: list[Problem] = field(default_factory=list)
+    """Numbers no config can use (``.nan``, 5000 digits), by key; ``load_stack`` reports them
+    with the settings' own problems (their values here hold the number's text instead)."""
 
 
 def split_config(items: Mapping[str, Any], stack: str) -> StackConfig:
@@ -90,9 +95,21 @@ def _secret_env(value: Any, secrets: dict[str, SecretState], stack: str) -> list
 
 
 def load_stack(project_dir: Path, stack: str) -> tuple[StackConfig, Settings]:
-    """Read and validate a stack's config from its files; raise ConfigError or UsageError."""
+    """Read and validate a stack's config from its files; raise ConfigError or UsageError.
+
+    Every problem comes at once: bad numbers by their keys, then the settings' own problems
+    about other keys.
+    """
     config = read_stack_config(project_dir, stack)
-    return config, load_settings(config.values, stack)
+    try:
+        settings = load_settings(config.values, stack)
+    except ConfigError as error:
+        named = {problem.key for problem in config.problems}
+        rest = [problem for problem in error.problems if problem.key not in named]
+        raise ConfigError(stack, [*config.problems, *rest]) from None
+    if config.problems:
+        raise ConfigError(stack, config.problems)
+    return config, settings
 
 
 def stack_file(project_dir: Path, stack: str) -> Path:
@@ -112,24 +129,49 @@ def read_stack_config(project_dir: Path, stack: str) -> StackConfig:
         stacks = ", ".join(known) or "none"
         raise UsageError(f"no stack file {path.name} in {project_dir}; known stacks: {stacks}")
     items: dict[str, Any] = {}
+    problems: list[Problem] = []
     if project_file.is_file():
-        project = _load_yaml(project_file, stack)
+        project = _load_yaml(project_file, stack, problems)
         for key, declared in _config_section(project, project_file, stack).items():
             if isinstance(declared, Mapping) and declared and set(declared) <= _DECLARATION_KEYS:
                 if "value" in declared or "default" in declared:
                     items[key] = declared.get("value", declared.get("default"))
             else:
                 items[key] = declared
-    items.update(_config_section(_load_yaml(path, stack), path, stack))
-    return split_config(items, stack)
+    items.update(_config_section(_load_yaml(path, stack, problems), path, stack))
+    config = split_config(items, stack)
+    config.problems.extend(problems)
+    return config
 
 
-def _load_yaml(path: Path, stack: str) -> Any:
+def _load_yaml(path: Path, stack: str, problems: list[Problem]) -> Any:
+    """The file's document; each bad number is added to ``problems`` and replaced by its text."""
     try:
-        return read_yaml_file(path)
+        document = read_yaml_file(path, keep_bad_numbers=True)
     except YamlError as error:
         name, _, message = str(error).partition(": ")
         raise ConfigError(stack, [Problem(name, message)]) from None
+    for where, number in bad_numbers(document):
+        # another provider's config (kubernetes:context) or the file's own keys are not ours
+        # to judge: they are left as the text they were
+        if (
+            len(where) >= 2
+            and where[0] == "config"
+            and where[1].rpartition(":")[0] in ("", PROJECT)
+        ):
+            problems.append(_bad_number(where, number))
+        node = document
+        for part in where[:-1]:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        node[int(where[-1]) if isinstance(node, list) else where[-1]] = number.text
+    return document
+
+
+def _bad_number(where: tuple[str, ...], number: BadNumber) -> Problem:
+    """A bad number named by its config key (``up2u-jupyter:hub.activeServerLimit``)."""
+    key = where[1].rpartition(":")[2]
+    full = f"{PROJECT}:{'.'.join(shown_key(p) for p in (key, *where[2:]))}"
+    return Problem(full, f"{number.reason} (line {number.line}); write a realistic number")
 
 
 def _config_section(document: Any, path: Path, stack: str) -> dict[str, Any]:
@@ -149,6 +191,11 @@ def _config_section(document: Any, path: Path, stack: str) -> dict[str, Any]:
     return dict(section)
 
 
+class _PlainDumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def write_stack_file(target: Path, config: Mapping[str, Any], source: str) -> None:
     """Write ``Pulumi.<stack>.yaml`` atomically, owner-only, never through a symlink.
 
@@ -159,15 +206,14 @@ def write_stack_file(target: Path, config: Mapping[str, Any], source: str) -> No
     import os
     import tempfile
 
-    import yaml
-
     name = "".join(c if c.isprintable() else "?" for c in source)[:100]
     header = (
         f"# Imported from {name} by `python -m up2u_jupyter import-values`.\n"
         "# Secrets are not in this file: set them with the commands the import printed.\n"
     )
     body = {"config": {f"{PROJECT}:{key}": value for key, value in config.items()}}
-    text = header + yaml.safe_dump(body, sort_keys=False, allow_unicode=False)
+    # no anchors or aliases in the written file: each value is written out where it is used
+    text = header + yaml.dump(body, Dumper=_PlainDumper, sort_keys=False, allow_unicode=False)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:

@@ -497,22 +497,17 @@ def offline_values(settings: Settings, secret_env: Collection[str] = ()) -> dict
 
 
 def helm_secret_paths(settings: Settings) -> list[tuple[str, ...]]:
-    """Config paths of secret-looking literals the stack itself puts into Helm values.
+    """Config paths of secret-looking literals anywhere in the stack's (plain) config.
 
-    They would sit in Helm's release history (and the chart's hub Secret) in plain text;
-    ``check``, ``values``, ``diff`` and ``pulumi up`` warn about each.
+    Everything in the plain config ends up in Helm values or the stack file in plain text,
+    so each is warned about by ``check``, ``values``, ``diff`` and ``pulumi up``.
+    ``auth.secretOptions`` is left out: its values are the *names* of secretEnv entries.
     """
     from .secretrule import secret_leaves
 
-    found = [("helmValues", *path) for path in secret_leaves(settings.helm_values)]
-    found += [
-        ("singleuser", "extraEnv", *path)
-        for path in secret_leaves(dict(settings.singleuser.extra_env))
-    ]
-    found += [
-        ("hub", "extraConfig", *path) for path in secret_leaves(dict(settings.hub.extra_config))
-    ]
-    return found
+    config = settings.model_dump(by_alias=True, exclude_defaults=True, mode="json")
+    config.get("auth", {}).pop("secretOptions", None)
+    return list(secret_leaves(config))
 
 
 def helm_secret_warning(path: tuple[str, ...], stack: str) -> str:
@@ -529,11 +524,16 @@ def helm_secret_warning(path: tuple[str, ...], stack: str) -> str:
 
 
 def printable_values(settings: Settings, secret_env: Collection[str] = ()) -> dict[str, Any]:
-    """Offline values with secret-looking literals of helmValues/extraEnv hidden too."""
-    values = offline_values(settings, secret_env)
-    for path in helm_secret_paths(settings):
-        target = path[1:] if path[0] == "helmValues" else path
-        _hide(values, target)
+    """Offline values with every secret-looking literal hidden too (see ``hide_secrets``)."""
+    return hide_secrets(offline_values(settings, secret_env))
+
+
+def hide_secrets(values: dict[str, Any]) -> dict[str, Any]:
+    """Replace, in place, each value the secret rule finds with ``HIDDEN``; keep placeholders."""
+    from .secretrule import secret_leaves
+
+    for path in list(secret_leaves(values)):
+        _hide(values, path)
     return values
 
 
@@ -548,7 +548,8 @@ def _hide(values: dict[str, Any], path: tuple[str, ...]) -> None:
             return
     last = path[-1]
     if isinstance(node, dict) and last in node:
-        node[last] = HIDDEN
+        if node[last] not in (PLACEHOLDER, [PLACEHOLDER]):
+            node[last] = HIDDEN
     elif isinstance(node, dict) and node.get("name") == last:  # {name, value} env entry
         node["value"] = HIDDEN
 

@@ -19,9 +19,9 @@ from typing import Any, TextIO
 from . import credentials
 from .args import add_stack_arguments
 from .errors import EXIT_OK, UsageError
-from .secretrule import redact_url, secret_leaves
+from .secretrule import redact_url
 from .stackfile import load_stack
-from .values import HIDDEN, PLACEHOLDER, values_yaml
+from .values import hide_secrets, values_yaml
 
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"]+")
 
@@ -69,21 +69,7 @@ def scrub(rendered: str) -> str:
         values = load_yaml(rendered, "rendered values")
     except YamlError:
         return ""
-    for path in secret_leaves(values):
-        _hide(values, path)
-    return yaml.safe_dump(values, sort_keys=True, default_flow_style=False)
-
-
-def _hide(values: Any, path: tuple[str, ...]) -> None:
-    node = values
-    for part in path[:-1]:
-        node = node[int(part)] if isinstance(node, list) else node[part]
-    last = path[-1]
-    if isinstance(node, dict) and last in node:
-        if node[last] != PLACEHOLDER and node[last] != [PLACEHOLDER]:
-            node[last] = HIDDEN
-    elif isinstance(node, dict) and node.get("name") == last:
-        node["value"] = HIDDEN
+    return yaml.safe_dump(hide_secrets(values), sort_keys=True, default_flow_style=False)
 
 
 def redact_note(note: str) -> str:

@@ -9,6 +9,7 @@ fix, before anything else sees the document.
 """
 
 import math
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,35 @@ class YamlError(ValueError):
     """A document this loader refuses; the message is one line for the operator."""
 
 
+class BadNumber:
+    """A number no config can use (``.nan``, ``.inf``, a 5000-digit integer), kept in place.
+
+    With ``load_yaml(..., keep_bad_numbers=True)`` the loader leaves one of these where the
+    number was, so that the caller can name the config key of every bad number at once.
+    """
+
+    def __init__(self, text: str, line: int, reason: str) -> None:
+        self.text, self.line, self.reason = text, line, reason
+
+    def __repr__(self) -> str:
+        return f"<bad number at line {self.line}>"
+
+
+def bad_numbers(tree: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], BadNumber]]:
+    """Every ``BadNumber`` in a loaded tree, with its path."""
+    if isinstance(tree, BadNumber):
+        return [(path, tree)]
+    if isinstance(tree, dict):
+        return [hit for k, v in tree.items() for hit in bad_numbers(v, (*path, str(k)))]
+    if isinstance(tree, list):
+        return [hit for i, v in enumerate(tree) for hit in bad_numbers(v, (*path, str(i)))]
+    return []
+
+
 class _BoundedLoader(yaml.SafeLoader):
     """SafeLoader that counts what it builds and refuses what is out of bounds."""
+
+    keep_bad_numbers = False
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
@@ -88,17 +116,23 @@ class _BoundedLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _int(loader: SafeConstructor, node: ScalarNode) -> int:
+def _bad(loader: Any, node: ScalarNode, reason: str) -> BadNumber:
+    if not getattr(loader, "keep_bad_numbers", False):
+        raise _refusal(node.start_mark, reason)
+    return BadNumber(str(node.value)[:20], node.start_mark.line + 1, reason)
+
+
+def _int(loader: SafeConstructor, node: ScalarNode) -> int | BadNumber:
     text = str(node.value).replace("_", "").lstrip("+-")
     if len(text) > MAX_NUMBER_DIGITS:
-        raise _refusal(node.start_mark, f"an integer of {len(text)} digits")
+        return _bad(loader, node, f"an integer of {len(text)} digits")
     return SafeConstructor.construct_yaml_int(loader, node)
 
 
-def _float(loader: SafeConstructor, node: ScalarNode) -> float:
+def _float(loader: SafeConstructor, node: ScalarNode) -> float | BadNumber:
     value = SafeConstructor.construct_yaml_float(loader, node)
     if not math.isfinite(value):
-        raise _refusal(node.start_mark, f"{str(node.value)[:20]!r} is not a finite number")
+        return _bad(loader, node, f"{str(node.value)[:20]!r} is not a finite number")
     return value
 
 
@@ -144,8 +178,12 @@ def _count_nodes(node: Node) -> int:
     return memo[id(node)]
 
 
-def load_yaml(text: str, source: str) -> Any:
-    """Parse one YAML document within the bounds above; raise ``YamlError`` naming ``source``."""
+def load_yaml(text: str, source: str, keep_bad_numbers: bool = False) -> Any:
+    """Parse one YAML document within the bounds above; raise ``YamlError`` naming ``source``.
+
+    ``keep_bad_numbers`` leaves a ``BadNumber`` where a non-finite or overlong number was,
+    instead of refusing the document at the first one.
+    """
     if len(text) > MAX_BYTES:
         raise YamlError(
             f"{source}: larger than {MAX_BYTES // (1024 * 1024)} MiB ({len(text)} characters); "
@@ -153,6 +191,7 @@ def load_yaml(text: str, source: str) -> Any:
         )
     try:
         loader = _BoundedLoader(text)
+        loader.keep_bad_numbers = keep_bad_numbers
     except yaml.YAMLError as error:  # the reader refuses control characters up front
         raise YamlError(f"{source}: {describe(error)}") from None
     try:
@@ -173,10 +212,13 @@ def load_yaml(text: str, source: str) -> Any:
         loader.dispose()  # type: ignore[no-untyped-call]
 
 
-def read_yaml_file(path: Path, source: str | None = None) -> Any:
+def read_yaml_file(path: Path, source: str | None = None, keep_bad_numbers: bool = False) -> Any:
     """Read and parse a YAML file (UTF-8, bounded); raise ``YamlError`` with one line."""
     label = source or path.name
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            # a FIFO would block the read forever, a device never ends
+            raise YamlError(f"{label}: not a regular file; give the path of a YAML file")
         with path.open("rb") as handle:
             data = handle.read(MAX_BYTES + 1)  # /dev/zero and huge files stop here
     except FileNotFoundError:
@@ -196,7 +238,7 @@ def read_yaml_file(path: Path, source: str | None = None) -> Any:
         raise YamlError(f"{label}: not UTF-8 text; save it as UTF-8") from None
     if "\x00" in text:
         raise YamlError(f"{label}: contains NUL bytes, so it is not a YAML text file")
-    return load_yaml(text, label)
+    return load_yaml(text, label, keep_bad_numbers)
 
 
 def describe(error: yaml.YAMLError) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..errors import excerpt
 from ..secretrule import is_secret_name
 from .history import (
     ALLOW_RULE_TRAITS,
@@ -320,7 +321,8 @@ def _decide_type(c: Conversion, gathered: _Auth, chosen: str | None) -> None:
     if gathered.named is not None:
         c.problem(
             f"{c.where(gathered.type_where or ('auth',))}: the authenticator "
-            f"{gathered.named!r} is not in the z2jh 4.4.0 hub image; choose one it ships with "
+            f"{excerpt(gathered.named)} is not in the z2jh 4.4.0 hub image; choose one it ships "
+            "with "
             "--set auth.type=NAME (e.g. generic-oauth for an OAuth2 provider, with its "
             "auth.authorizeUrl/tokenUrl/userdataUrl) and its options are carried where they fit"
         )

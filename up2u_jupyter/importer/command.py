@@ -8,10 +8,12 @@ from ..args import add_stack_arguments
 from ..credentials import PROJECT, is_secret_key
 from ..dotted import set_path
 from ..errors import EXIT_CONFIG, EXIT_OK, ConfigError, UsageError, shown_key
+from ..secretrule import secret_leaves
 from ..settings import Settings, load_settings, secret_set_command
 from ..stackfile import stack_file, write_stack_file
 from ..yamlio import YamlError, load_yaml, read_yaml_file
 from . import ROTATES, Imported, ValuesFileError, convert
+from .model import ReportLine, shown
 
 
 def register(commands: Any) -> None:
@@ -67,6 +69,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         config["domain"] = domain
     for key, value in assignments:
         set_path(config, key, value)
+    _drop_secrets(imported, config)
     print_report(imported, err)
     problems = [_printable(problem) for problem in imported.problems]
     settings = None
@@ -78,6 +81,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             for problem in error.problems
             if not (imported.problems and problem.key.startswith(f"{PROJECT}:auth"))
         ]
+    if settings is not None and not problems:
+        problems += _chart_schema_problems(settings, args.project_dir)
     if problems or settings is None:
         print(f"error: nothing written to {target.name}; the imported config needs:", file=err)
         for problem in problems:
@@ -89,6 +94,18 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"NOTE: {notice}", file=err)
     print_secrets(imported, settings, args.stack, err)
     return EXIT_OK
+
+
+def _chart_schema_problems(settings: Settings, project_dir: Path) -> list[str]:
+    """What the chart's own schema would refuse in the stack's values (as ``check`` says it)."""
+    from ..chartschema import validate
+    from ..values import offline_values
+
+    found = validate(offline_values(settings), settings.chart.version, project_dir) or []
+    return [
+        f"values {_printable(line)}; Helm would refuse the release: fix the key that renders it"
+        for line in found
+    ]
 
 
 def _settings_problem(key: str, message: str) -> str:
@@ -128,9 +145,56 @@ def parse_set(assignment: str) -> tuple[str, Any]:
         raise UsageError(f"--set {shown_key(key)}: not a dotted config key such as auth.clientId")
     try:
         value = load_yaml(text, f"--set {key}") if text else ""
-    except YamlError:
-        value = text
+    except YamlError as error:
+        if "refused:" in str(error) or "larger than" in str(error):
+            raise UsageError(
+                str(error).replace(f"--set {key}", f"--set {shown_key(key)}")
+            ) from None
+        value = text  # not YAML: the text itself, as `helm --set` takes it
+    tree: dict[str, Any] = {}
+    set_path(tree, key, value)
+    if _secret_paths(tree):
+        raise UsageError(
+            f"--set {shown_key(key)}: looks like a secret, and secrets are never written to "
+            f"stack files; after the import run: pulumi config set --secret --path "
+            f"'{PROJECT}:secretEnv.NAME' <value>, and read NAME from the hub's environment"
+        )
     return key, value
+
+
+def _secret_paths(config: dict[str, Any]) -> list[tuple[str, ...]]:
+    """Secret-looking literals in a stack config (``auth.secretOptions`` holds names only)."""
+    auth = config.get("auth")
+    options = auth.pop("secretOptions", None) if isinstance(auth, dict) else None
+    try:
+        return list(secret_leaves(config))
+    finally:
+        if options is not None and isinstance(auth, dict):
+            auth["secretOptions"] = options
+
+
+def _drop_secrets(imported: Imported, config: dict[str, Any]) -> None:
+    """The last guard before writing: whatever still looks like a secret is not written.
+
+    The converters already report each secret they know; this catches the ones nobody
+    foresaw (a password under an image, a token in an unknown section), reported the same way.
+    """
+    for path in _secret_paths(config):
+        node: Any = config
+        for part in path[:-1]:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        if isinstance(node, dict) and path[-1] in node:
+            del node[path[-1]]
+        elif isinstance(node, dict) and node.get("name") == path[-1]:
+            node.pop("value", None)
+        imported.report.append(
+            ReportLine(
+                shown(path),
+                "secret",
+                "not copied: looks like a secret; put it in secretEnv (pulumi config set "
+                f"--secret --path '{PROJECT}:secretEnv.NAME' <value>) and read it from there",
+            )
+        )
 
 
 def _printable(text: str) -> str:

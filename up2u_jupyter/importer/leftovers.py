@@ -23,6 +23,28 @@ def convert_secrets(c: Conversion) -> None:
         if value is None:
             continue
         c.note(path, "secret", f"not copied; {_how(path)}")
+        if path[:1] == ("imagePullSecret",):
+            _drop_pull_secret(c)
+
+
+def _drop_pull_secret(c: Conversion) -> None:
+    """The rest of a registry credential whose password was not copied.
+
+    Passed through without its password, ``imagePullSecret.create: true`` would make the chart
+    render a pull Secret with no password (its schema refuses that): the registry, user and
+    e-mail go into the docker-registry Secret the report asks for, with the password.
+    """
+    rest = c.source.get("imagePullSecret")
+    if not isinstance(rest, dict):
+        return
+    for key in list(rest):
+        c.note(
+            ("imagePullSecret", str(key)),
+            "dropped",
+            "part of the registry credentials: give it to kubectl create secret "
+            "docker-registry with the password",
+        )
+    del c.source["imagePullSecret"]
 
 
 _REFERENCE_KEYS = {"secretName", "name", "key", "items", "optional", "defaultMode"}
