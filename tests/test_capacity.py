@@ -3,6 +3,8 @@
 import io
 from decimal import Decimal
 
+import pytest
+
 from tests.conftest import ROOT, minimal_config
 from up2u_jupyter import capacity
 from up2u_jupyter.cli import run
@@ -75,4 +77,17 @@ def test_command_prints_the_figures_and_rejects_bad_node_sizes():
     out, err = io.StringIO(), io.StringIO()
     code = run(["capacity", "--stack", "prod", "--project-dir", str(ROOT), "--node-memory", "16GB"],
                out, err)  # fmt: skip
-    assert code == 2 and err.getvalue().startswith("error: --node-cpu/--node-memory: ")
+    assert code == 2
+    assert err.getvalue() == (
+        "error: argument --node-memory: '16GB': not a Kubernetes quantity; "
+        "write e.g. 500m, 0.5, 1Gi, 2G or 1e9\n"
+    )
+
+
+@pytest.mark.parametrize("cpu", ["1e30", "nan", "inf", "0", "-4", "9" * 5000])
+def test_absurd_node_sizes_are_usage_errors(cpu):
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["capacity", "--stack", "prod", "--project-dir", str(ROOT), "--node-cpu", cpu]
+    assert run(argv, out, err) == 2
+    assert err.getvalue().startswith("error: argument --node-cpu: ")
+    assert len(err.getvalue().splitlines()) == 1 and len(err.getvalue()) < 200

@@ -8,8 +8,9 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT, minimal_config, write_stack
-from up2u_jupyter.cli import PLACEHOLDER, run
+from up2u_jupyter.cli import run
 from up2u_jupyter.stackfile import read_stack_config
+from up2u_jupyter.values import PLACEHOLDER
 
 
 def call(*argv):
@@ -165,3 +166,85 @@ def test_module_entry_point_runs_with_no_traceback(project_dir):
     assert result.stderr.startswith(
         "error: up2u-jupyter:domain (stack bad): 'https://x.example.org'"
     )
+
+
+def test_secret_looking_helm_values_warn_by_key_and_are_hidden_in_print(project_dir):
+    config = minimal_config(
+        helmValues={
+            "hub": {
+                "db": {"password": "CANARY-1"},
+                "extraEnv": {"JUPYTERHUB_CRYPT_KEY": "CANARY-2"},
+            },
+            "proxy": {"secretToken": "CANARY-3"},
+        },
+        singleuser={"extraEnv": {"MY_API_TOKEN": "CANARY-4", "GREETING": "hello"}},
+    )
+    write_stack(project_dir, "s", config)
+    for command in ("check", "values"):
+        code, out, err = call(command, "--stack", "s", "--project-dir", str(project_dir))
+        assert code == 0
+        assert "CANARY" not in out + err
+        warned = sorted(line.split(" ")[1] for line in err.splitlines() if "looks like" in line)
+        assert warned == [
+            "up2u-jupyter:helmValues.hub.db.password",
+            "up2u-jupyter:helmValues.hub.extraEnv.JUPYTERHUB_CRYPT_KEY",
+            "up2u-jupyter:helmValues.proxy.secretToken",
+            "up2u-jupyter:singleuser.extraEnv.MY_API_TOKEN",
+        ]
+    values = yaml.safe_load(out)
+    assert values["hub"]["db"]["password"] == "<secret: hidden>"
+    assert values["singleuser"]["extraEnv"] == {
+        "MY_API_TOKEN": "<secret: hidden>",
+        "GREETING": "hello",
+    }
+
+
+def test_an_error_about_a_map_never_prints_its_content(project_dir):
+    auth = {k: v for k, v in minimal_config()["auth"].items() if k != "allowAll"}
+    auth["userdataParams"] = {"token": "CANARY-map"}
+    write_stack(project_dir, "s", minimal_config(auth=auth))
+    code, _, err = call("check", "--stack", "s", "--project-dir", str(project_dir))
+    assert code == 1 and "CANARY" not in err
+    assert "up2u-jupyter:auth (stack s): a mapping of " in err
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://hub:CANARY-pw@db:5432/hub",
+        "postgresql://hub@db:5432/hub?password=CANARY-pw",
+        "postgresql://hub@db:5432/hub?sslpassword=CANARY-pw&sslmode=require",
+        "postgresql://hub:CANARY-pw@[::1:5432/hub",
+    ],
+)
+def test_database_urls_with_passwords_are_refused_without_printing_them(project_dir, url):
+    write_stack(project_dir, "s", minimal_config(hub={"db": {"type": "postgres", "url": url}}))
+    code, out, err = call("values", "--stack", "s", "--project-dir", str(project_dir))
+    assert code == 1 and "CANARY" not in out + err
+    assert "up2u-jupyter:hub.db.url (stack s): " in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("stack", ["../x", "d/../../x", "a/b", "..", "x\ny", ""])
+def test_a_stack_must_be_a_name_not_a_path(project_dir, stack):
+    code, _, err = call("check", "--stack", stack, "--project-dir", str(project_dir))
+    assert code == 2 and err.startswith("error: argument --stack: ")
+    assert len(err.splitlines()) == 1
+
+
+def test_secret_env_entries_render_by_name_and_plain_ones_warn(project_dir):
+    write_stack(
+        project_dir,
+        "s",
+        minimal_config(),
+        **{"up2u-jupyter:secretEnv": {"API_KEY": {"secure": "v1:abc"}, "OTHER": "CANARY-plain"}},
+    )
+    code, out, err = call("values", "--stack", "s", "--project-dir", str(project_dir))
+    assert code == 0 and "CANARY" not in out + err
+    env = yaml.safe_load(out)["hub"]["extraEnv"]
+    assert env["API_KEY"]["valueFrom"]["secretKeyRef"]["key"] == "env-API_KEY"
+    assert env["OTHER"]["valueFrom"]["secretKeyRef"]["key"] == "env-OTHER"
+    assert (
+        "warning: up2u-jupyter:secretEnv.OTHER (stack s) is stored in plain text in the stack "
+        "file; remove it and run: pulumi config set --secret --path 'up2u-jupyter:secretEnv.OTHER' "
+        "<value> --stack s"
+    ) in err.splitlines()

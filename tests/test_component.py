@@ -32,7 +32,8 @@ def deploy(harness, config=None, oauth=OAUTH_SECRET, db=None):
 
     def program():
         return JupyterHub(
-            "up2u", JupyterHubArgs(settings, oauth_client_secret=oauth, db_password=db)
+            "up2u",
+            JupyterHubArgs(settings, secrets={"oauthClientSecret": oauth, "dbPassword": db}),
         )
 
     return harness.run(program)

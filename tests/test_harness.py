@@ -17,7 +17,9 @@ def harness():
 
 
 def build():
-    return JupyterHub("up2u", JupyterHubArgs(load_settings(minimal_config(), "test"), "s"))
+    return JupyterHub(
+        "up2u", JupyterHubArgs(load_settings(minimal_config(), "test"), {"oauthClientSecret": "s"})
+    )
 
 
 def test_a_wrong_expectation_inside_apply_fails_the_test(harness):

@@ -9,11 +9,11 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
-from up2u_jupyter.cli import offline_values, run
+from up2u_jupyter.cli import run
 from up2u_jupyter.importer import ValuesFileError, convert
 from up2u_jupyter.settings import load_settings
 from up2u_jupyter.stackfile import read_stack_config
-from up2u_jupyter.values import coalesce
+from up2u_jupyter.values import coalesce, offline_values
 
 FILES = Path(__file__).parent / "values_files"
 EDUTEAMS_AUTHORIZE = "https://proxy.eduteams.org/saml2sp/OIDC/authorization"

@@ -13,15 +13,15 @@ from traitlets.config import Config, PyFileConfigLoader
 
 from tests.conftest import ROOT, committed_settings, minimal_config
 from up2u_jupyter import hubconfig, preview
+from up2u_jupyter.args import port
+from up2u_jupyter.credentials import BY_KEY
 from up2u_jupyter.hubvalues import HubValues
 from up2u_jupyter.preview import (
     HOST,
-    LOCAL_CLIENT_SECRET,
     Ports,
     Preview,
     PreviewError,
     local_plan,
-    port_number,
     provider_users,
     require_free,
 )
@@ -79,7 +79,7 @@ def test_plan_keeps_the_stack_values_and_swaps_only_local_things():
     assert oauth["userdata_url"] == "http://127.0.0.1:9400/userinfo"
     assert oauth["oauth_callback_url"] == "http://127.0.0.1:8000/hub/oauth_callback"
     assert plan.values["hub"]["templatePaths"] == [str(ROOT / "images" / "hub" / "templates")]
-    assert plan.env == {"OAUTH_CLIENT_SECRET": LOCAL_CLIENT_SECRET}
+    assert plan.env == {"OAUTH_CLIENT_SECRET": BY_KEY["oauthClientSecret"].preview}
     assert plan.host == HOST == "127.0.0.1"
     assert any("local OpenID Connect provider" in swap for swap in plan.swaps)
 
@@ -117,21 +117,21 @@ def test_busy_port_is_one_line():
 
 @pytest.mark.parametrize("text", ["0", "65536", "70000", "-1", "80a", ""])
 def test_ports_outside_1_to_65535_are_refused_by_the_parser(text):
-    with pytest.raises(argparse.ArgumentTypeError, match=r"is not a port number \(1-65535\)$"):
-        port_number(text)
+    with pytest.raises(argparse.ArgumentTypeError, match=r"is not a port; use 1 to 65535$"):
+        port(text)
 
 
 @pytest.mark.parametrize("text", ["1", "8000", "65535"])
 def test_ports_1_to_65535_are_accepted(text):
-    assert port_number(text) == int(text)
+    assert port(text) == int(text)
 
 
-@pytest.mark.parametrize("port", [0, 70000])
-def test_a_preview_on_a_bad_port_starts_nothing(port, monkeypatch):
+@pytest.mark.parametrize("bad", [0, 70000])
+def test_a_preview_on_a_bad_port_starts_nothing(bad, monkeypatch):
     made = []
     monkeypatch.setattr(tempfile, "mkdtemp", lambda **kw: made.append(kw) or "/nonexistent")
-    with pytest.raises(PreviewError, match=rf"^port {port} is not a port number \(1-65535\)$"):
-        Preview(committed_settings("dev"), "dev", port=port)
+    with pytest.raises(PreviewError, match=rf"^{bad} is not a port; use 1 to 65535$"):
+        Preview(committed_settings("dev"), "dev", port=bad)
     assert made == []  # not even the state folder
 
 

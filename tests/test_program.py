@@ -101,3 +101,64 @@ def test_config_from_the_environment_is_read_too(harness, exports, monkeypatch):
     monkeypatch.setenv("PULUMI_CONFIG", json.dumps(items))
     harness.run(program.main)
     assert harness.resolve(exports["namespace"]) == ("fromenv", False)
+
+
+def test_secret_env_entries_reach_the_credentials_secret_and_the_hub_by_name_only(harness, exports):
+    harness.set_config(
+        minimal_config(),
+        secrets={
+            "oauthClientSecret": "s3cret",
+            "secretEnv": json.dumps({"LDAP_BIND_PASSWORD": "CANARY-ldap", "API_KEY": "CANARY-api"}),
+        },
+    )
+    harness.run(program.main)
+    inputs, secret_paths = unwrap(harness.one("kubernetes:core/v1:Secret").inputs)
+    assert inputs["stringData"] == {
+        "oauth-client-secret": "s3cret",
+        "env-API_KEY": "CANARY-api",
+        "env-LDAP_BIND_PASSWORD": "CANARY-ldap",
+    }
+    assert "stringData" in secret_paths
+    values = unwrap(harness.one("kubernetes:helm.sh/v3:Release").inputs)[0]["values"]
+    assert values["hub"]["extraEnv"]["LDAP_BIND_PASSWORD"] == {
+        "valueFrom": {
+            "secretKeyRef": {"name": "jhub-up2u-credentials", "key": "env-LDAP_BIND_PASSWORD"}
+        }
+    }
+    assert "CANARY" not in json.dumps(values)
+    assert not any("CANARY" in json.dumps(harness.resolve(v)[0]) for v in exports.values())
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ('{"limit": NaN}', "NaN is not a finite number"),
+        ('{"limit": 1' + "0" * 5000 + "}", "an integer of 5001 digits is no count, size or port"),
+        ('{"a": ' * 100 + "1" + "}" * 100, "nested deeper than 64 levels"),
+        ("[" * 100_000 + "]" * 100_000, "nested deeper than 64 levels"),
+    ],
+    ids=["nan", "5000-digit-int", "100-levels", "100000-levels"],
+)
+def test_hostile_json_config_is_one_line_error_and_deploys_nothing(
+    harness, exports, value, message
+):
+    harness.set_config(
+        {**minimal_config(), "singleuser": value}, secrets={"oauthClientSecret": "x"}
+    )
+    with pytest.raises(pulumi.RunError) as caught:
+        harness.run(program.main)
+    assert str(caught.value) == f"up2u-jupyter:singleuser (stack prod): {message}; fix the value"
+    assert harness.monitor.registrations == []
+
+
+def test_secret_looking_helm_values_are_warned_about_by_key(harness, exports, monkeypatch):
+    warned = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: warned.append(message))
+    harness.set_config(
+        minimal_config(helmValues={"hub": {"db": {"password": "CANARY-db"}}}),
+        secrets={"oauthClientSecret": "x"},
+    )
+    harness.run(program.main)
+    assert len(warned) == 1
+    assert warned[0].startswith("up2u-jupyter:helmValues.hub.db.password (stack prod) looks like")
+    assert "CANARY" not in warned[0]

@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import CHART_DIR, ROOT
-from up2u_jupyter.cli import offline_values, run
+from up2u_jupyter.cli import run
 from up2u_jupyter.errors import ConfigError
 from up2u_jupyter.settings import load_settings
-from up2u_jupyter.values import coalesce
+from up2u_jupyter.values import coalesce, offline_values
 
 
 def ci(examples: int) -> settings:

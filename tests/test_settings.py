@@ -309,7 +309,7 @@ def test_postgres_needs_a_url_without_password():
     )
     line = only_problem(config)
     assert "contains a password" in line and "dbPassword" in line
-    assert "pw@" in line  # the value shown is the operator's own input, named so they find it
+    assert "pw@" not in line and "***@db" in line  # named so they find it, password hidden
 
 
 def test_postgres_with_url_is_valid_and_needs_db_password():

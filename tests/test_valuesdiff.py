@@ -109,3 +109,30 @@ def test_values_output_is_sorted_for_stable_diffs():
     assert run(["values", "--stack", "prod", "--project-dir", str(ROOT)], out, io.StringIO()) == 0
     top_level = [line.split(":")[0] for line in out.getvalue().splitlines() if line[:1].isalpha()]
     assert top_level == sorted(top_level)
+
+
+def test_scrub_hides_what_an_older_renderer_printed_but_keeps_placeholders():
+    from up2u_jupyter.values import HIDDEN, PLACEHOLDER
+    from up2u_jupyter.valuesdiff import scrub
+
+    old_output = yaml.safe_dump(
+        {
+            "hub": {
+                "db": {"password": "CANARY-old", "url": "postgresql://u:CANARY-url@db/hub"},
+                "cookieSecret": PLACEHOLDER,
+            },
+            "proxy": {"secretToken": PLACEHOLDER},
+        }
+    )
+    scrubbed = yaml.safe_load(scrub(old_output))
+    assert "CANARY" not in scrub(old_output)
+    assert scrubbed["hub"]["db"] == {"password": HIDDEN, "url": HIDDEN}
+    assert scrubbed["hub"]["cookieSecret"] == PLACEHOLDER
+    assert scrubbed["proxy"]["secretToken"] == PLACEHOLDER
+
+
+def test_a_base_commit_error_quoting_a_url_has_its_password_hidden():
+    from up2u_jupyter.valuesdiff import redact_note
+
+    note = "error: up2u-jupyter:hub.db.url (stack s): 'postgresql://hub:CANARY@db/hub?password=x'"
+    assert "CANARY" not in redact_note(note) and "password=x" not in redact_note(note)

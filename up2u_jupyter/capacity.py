@@ -1,11 +1,16 @@
 """Cluster sizing for a stack: what its activeServerLimit users need, and how many nodes fit it."""
 
+import argparse
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, TextIO
 
+from .args import add_stack_arguments, quantity
+from .errors import EXIT_OK
 from .quantity import parse_quantity
 from .settings import ResourceRequirements, Settings
+from .stackfile import load_stack
 
 DEFAULT_NODE_CPU = "4"
 DEFAULT_NODE_MEMORY = "16Gi"
@@ -150,3 +155,24 @@ def _num(amount: Decimal) -> str:
 def _bytes(amount: Decimal) -> str:
     """Bytes in decimal gigabytes, with the binary figure beside it."""
     return f"{amount / Decimal(10**9):.1f} G ({amount / Decimal(2**30):.1f} Gi)"
+
+
+def register(commands: Any) -> None:
+    """Add ``capacity``."""
+    help_text = "size the cluster for the stack's activeServerLimit users"
+    command = commands.add_parser("capacity", help=help_text, description=help_text)
+    command.add_argument(
+        "--node-cpu", type=quantity, default=DEFAULT_NODE_CPU, help="cores per node (4)"
+    )
+    command.add_argument(
+        "--node-memory", type=quantity, default=DEFAULT_NODE_MEMORY, help="memory per node (16Gi)"
+    )
+    add_stack_arguments(command)
+    command.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Print the stack's capacity plan."""
+    _, settings = load_stack(args.project_dir, args.stack)
+    print("\n".join(report(plan(settings, args.node_cpu, args.node_memory), args.stack)), file=out)
+    return EXIT_OK

@@ -1,7 +1,7 @@
 """The JupyterHub component: namespace, generated secrets, credentials Secret, Helm release."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -9,10 +9,10 @@ import pulumi_random as random
 from pulumi_kubernetes.core.v1 import Namespace, Secret, Service
 from pulumi_kubernetes.helm.v3 import Release, ReleaseArgs, RepositoryOptsArgs
 
+from . import credentials
 from .settings import Settings
 from .values import (
     CHART_NAME,
-    CREDENTIALS_KEYS,
     ChartSecrets,
     build_values,
     callback_url,
@@ -33,9 +33,24 @@ class JupyterHubArgs:
     """What the component needs: validated settings and the secrets from stack config."""
 
     settings: Settings
-    oauth_client_secret: pulumi.Input[str] | None = None
-    db_password: pulumi.Input[str] | None = None
-    dummy_password: pulumi.Input[str] | None = None
+    secrets: Mapping[str, pulumi.Input[str] | None] = field(default_factory=dict)
+    """Operator-supplied secrets by config key (credentials.SECRETS), e.g. oauthClientSecret."""
+    secret_env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """The secretEnv entries: environment variable name -> secret value."""
+
+
+OUTPUTS = {
+    "namespace": "namespace",
+    "releaseName": "release_name",
+    "chartVersion": "chart_version",
+    "releaseStatus": "release_status",
+    "hubUrl": "hub_url",
+    "proxyEndpoint": "proxy_endpoint",
+    "publicUrl": "public_url",
+    "oauthCallbackUrl": "oauth_callback_url",
+    "healthCheckToken": "health_check_token",
+}
+"""Stack output name -> component attribute: the one list of what a stack exports."""
 
 
 class JupyterHub(pulumi.ComponentResource):
@@ -99,15 +114,11 @@ class JupyterHub(pulumi.ComponentResource):
             health_token=generated.get("health-token"),
         )
 
-        provided = {
-            "oauthClientSecret": args.oauth_client_secret,
-            "dbPassword": args.db_password,
-            "dummyPassword": args.dummy_password,
-        }
         string_data = {
-            CREDENTIALS_KEYS[key]: pulumi.Output.secret(provided[key])
-            for key in settings.required_secrets()
-            if provided[key] is not None
+            key: pulumi.Output.secret(value)
+            for key, value in credentials.string_data(
+                settings, args.secrets, args.secret_env
+            ).items()
         }
         depends_on: list[pulumi.Resource] = []
         if string_data:
@@ -121,7 +132,7 @@ class JupyterHub(pulumi.ComponentResource):
                 )
             )
 
-        values = build_values(settings, secrets)
+        values = build_values(settings, secrets, secret_env=list(args.secret_env))
         release = Release(
             f"{name}-release",
             ReleaseArgs(
@@ -171,19 +182,11 @@ class JupyterHub(pulumi.ComponentResource):
             self.public_url = self.proxy_endpoint.apply(lambda host: f"http://{host}/")
         self.oauth_callback_url = pulumi.Output.from_input(callback_url(settings) or "")
         self.health_check_token = pulumi.Output.secret(generated.get("health-token", ""))
-        self.register_outputs(
-            {
-                "namespace": self.namespace,
-                "releaseName": self.release_name,
-                "chartVersion": self.chart_version,
-                "releaseStatus": self.release_status,
-                "hubUrl": self.hub_url,
-                "proxyEndpoint": self.proxy_endpoint,
-                "publicUrl": self.public_url,
-                "oauthCallbackUrl": self.oauth_callback_url,
-                "healthCheckToken": self.health_check_token,
-            }
-        )
+        self.register_outputs(self.outputs())
+
+    def outputs(self) -> dict[str, pulumi.Output[Any]]:
+        """The stack outputs by name (``OUTPUTS``); only healthCheckToken is secret."""
+        return {name: getattr(self, attribute) for name, attribute in OUTPUTS.items()}
 
 
 def adoption_ids(settings: Settings) -> dict[str, str]:

@@ -1,7 +1,19 @@
-"""The one error type a user sees: what is wrong, where, and how to fix it."""
+"""The one error type a user sees: what is wrong, where, and how to fix it.
 
-from collections.abc import Sequence
+Every message that shows a value shows it through ``excerpt``: bounded, escaped, never a whole
+map, never a secret. A value typed into a config file is attacker-controlled as far as a
+terminal, a CI log or a pull-request comment is concerned.
+"""
+
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+EXIT_OK, EXIT_CONFIG, EXIT_USAGE = 0, 1, 2
+"""Exit codes: success, a config or input the program refuses, a command-line mistake."""
+
+EXCERPT_CHARS = 60
+"""The most characters of a value an error message shows."""
 
 
 @dataclass(frozen=True)
@@ -15,8 +27,43 @@ class Problem:
 
 
 def shown_key(part: str) -> str:
-    """A config key as errors show it: quoted when it has invisible or odd characters."""
-    return part if part and part.isprintable() and part.strip() == part else repr(part)
+    """A config key as errors show it: quoted and escaped when it has odd characters, cut."""
+    if part and part.isprintable() and part.strip() == part and len(part) <= EXCERPT_CHARS:
+        return part
+    return _escaped(part)
+
+
+def excerpt(value: Any, secret: bool = False) -> str:
+    """A value as an error message may show it: bounded, escaped, maps and secrets summarised."""
+    # imported here: secretrule is a leaf module, errors must stay importable from anywhere
+    from .secretrule import redact_url
+
+    if value is None:
+        return "not set"
+    if secret:
+        return "<hidden: secret>"
+    if isinstance(value, Mapping):
+        return f"a mapping of {len(value)} key{'s' if len(value) != 1 else ''}"
+    if isinstance(value, (list, tuple, set)):
+        return f"a list of {len(value)} item{'s' if len(value) != 1 else ''}"
+    if isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, int):
+        # str() of an int over 4300 digits raises; a number that long is shown by its size
+        return (
+            str(value) if value.bit_length() <= 64 else f"a {len(hex(value)) - 2}-hex-digit number"
+        )
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        return _escaped(redact_url(value) if "://" in value else value)
+    return f"a value of type {type(value).__name__}"
+
+
+def _escaped(text: str) -> str:
+    cut = text[:EXCERPT_CHARS]
+    shown = repr(cut)
+    return f"{shown[:-1]}...{shown[-1]} ({len(text)} characters)" if len(text) > len(cut) else shown
 
 
 class ConfigError(Exception):
@@ -29,7 +76,7 @@ class ConfigError(Exception):
 
     def lines(self) -> list[str]:
         """One self-contained line per problem: key, stack, value and fix."""
-        return [f"{p.key} (stack {self.stack}): {p.message}" for p in self.problems]
+        return [f"{p.key} (stack {shown_key(self.stack)}): {p.message}" for p in self.problems]
 
     def summary(self) -> str:
         """All problems, one per line."""
@@ -38,3 +85,7 @@ class ConfigError(Exception):
 
 class UsageError(Exception):
     """A command-line mistake (no such stack file, bad arguments): exit code 2."""
+
+
+class InputError(Exception):
+    """An input file the program refuses (not YAML, too large, a values file of another shape)."""

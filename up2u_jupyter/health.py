@@ -5,7 +5,9 @@ Uses the ``health-check`` hub service's token (least privilege: one dedicated us
 server's kernel API, and stop it again.
 """
 
+import argparse
 import json
+import os
 import time
 import urllib.error
 import urllib.request
@@ -14,6 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 from urllib.parse import urlsplit, urlunsplit
+
+from .args import positive_seconds
+from .errors import EXIT_CONFIG, EXIT_OK, UsageError
 
 TOKEN_ENV = "UP2U_HEALTH_TOKEN"
 CODE, EXPECTED = "print(6 * 7)", "42"
@@ -228,3 +233,36 @@ def report(check: HealthCheck, passed: bool, out: TextIO) -> None:
     else:
         failed = check.steps[-1]
         print(f"unhealthy: step '{failed.name}' failed: {failed.detail}", file=out)
+
+
+def register(commands: Any) -> None:
+    """Add ``health``."""
+    help_text = "post-deploy check: start the health-check user's server, run code, stop it"
+    command = commands.add_parser("health", help=help_text, description=help_text)
+    command.add_argument("--url", required=True, help="the hub's public URL (publicUrl)")
+    command.add_argument("--user", default="health-check", help="the dedicated user")
+    command.add_argument(
+        "--timeout",
+        type=positive_seconds,
+        default=300.0,
+        help="seconds to wait for start and stop (300)",
+    )
+    command.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``health``: the post-deploy check, token from the environment."""
+    token = os.environ.get(TOKEN_ENV)
+    if not token:
+        raise UsageError(
+            f"set {TOKEN_ENV} to the health-check service's token "
+            "(pulumi stack output healthCheckToken --show-secrets)"
+        )
+    check = HealthCheck(args.url, token, user=args.user, timeout=args.timeout)
+    passed = check.run()
+    report(check, passed, out)
+    if not passed:
+        failed = check.steps[-1]
+        print(f"error: health check failed at '{failed.name}': {failed.detail}", file=err)
+        return EXIT_CONFIG
+    return EXIT_OK

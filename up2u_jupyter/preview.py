@@ -28,8 +28,13 @@ from typing import Any, TextIO
 # imported up front, not at stop time: stopping must not depend on anything loading late
 import psutil
 
+from . import credentials
+from .args import add_stack_arguments, port
+from .credentials import OAUTH_TYPES
+from .errors import EXIT_CONFIG, EXIT_OK
 from .hubconfig import Z2JH_PATH, string_environment
-from .settings import OAUTH_TYPES, Settings
+from .settings import Settings
+from .stackfile import load_stack
 from .values import AUTHENTICATOR_CLASSES, ChartSecrets, build_values
 
 REPO = Path(__file__).resolve().parent.parent
@@ -42,8 +47,6 @@ THEME_OVERRIDES = REPO / "theme" / "overrides.json"
 THEME_EXTENSION = "@up2u/jupyterlab-theme"
 CHP = REPO / "node_modules" / ".bin" / "configurable-http-proxy"
 HOST = "127.0.0.1"
-LOCAL_CLIENT_SECRET = "local-preview-client-secret"
-LOCAL_DUMMY_PASSWORD = "preview"
 STARTUP_SECONDS = 90
 STOP_SECONDS = 10
 STOP_SIGNALS = (signal.SIGHUP, signal.SIGINT, signal.SIGTERM)
@@ -58,17 +61,6 @@ PINNED = {
 
 class PreviewError(Exception):
     """The preview cannot start or stopped; the message is the one line the operator sees."""
-
-
-def port_number(text: str) -> int:
-    """An argparse ``type``: a TCP port, 1-65535."""
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)") from None
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{port} is not a port number (1-65535)")
-    return port
 
 
 @dataclass
@@ -96,7 +88,12 @@ class Plan:
     """The local identity provider's user table: ``{"sub": ..., <claim>: ...}`` each."""
 
 
-def local_plan(settings: Settings, ports: Ports, templates: Path = TEMPLATES) -> Plan:
+def local_plan(
+    settings: Settings,
+    ports: Ports,
+    templates: Path = TEMPLATES,
+    secret_env: list[str] | None = None,
+) -> Plan:
     """The stack's own values (values.py), with what cannot exist locally swapped out."""
     auth = settings.auth
     if auth.type in OAUTH_TYPES and auth.type != "generic-oauth":
@@ -106,7 +103,8 @@ def local_plan(settings: Settings, ports: Ports, templates: Path = TEMPLATES) ->
         )
     # generated per run, as pulumi-random does per stack
     chart_secrets = ChartSecrets(*(secrets.token_hex(32) for _ in range(4)))
-    values = build_values(settings, chart_secrets)
+    env_names = secret_env or []
+    values = build_values(settings, chart_secrets, env_names)
     public = f"http://{HOST}:{ports.public}"
     swaps = [
         "KubeSpawner -> a local spawner: one JupyterLab process per user in a temporary home "
@@ -118,7 +116,8 @@ def local_plan(settings: Settings, ports: Ports, templates: Path = TEMPLATES) ->
         f"HTTPS ({settings.https.mode}) -> plain HTTP on {HOST}",
         _listening_swap(values),
     ]
-    plan = Plan(values, swaps, env={}, sign_in_as=_named_users(values))
+    env = credentials.preview_env(settings, env_names)
+    plan = Plan(values, swaps, env, sign_in_as=_named_users(values))
     plan.lab_theme, theme_swap = _lab_theme(values)
     swaps.append(theme_swap)
     section = values["hub"]["config"][AUTHENTICATOR_CLASSES[auth.type]]
@@ -130,15 +129,16 @@ def local_plan(settings: Settings, ports: Ports, templates: Path = TEMPLATES) ->
             "userdata_url": f"{oidc}/userinfo",
             "oauth_callback_url": f"{public}/hub/oauth_callback",
         }
-        plan.env["OAUTH_CLIENT_SECRET"] = LOCAL_CLIENT_SECRET
         swaps.append(
             f"identity provider {auth.authorize_url} -> local OpenID Connect provider {oidc} "
             f"(sign in as any {auth.username_claim}); client secret -> a local one"
         )
         plan.provider_users = provider_users(section)
-    if auth.type == "dummy":
-        plan.env["DUMMY_PASSWORD"] = LOCAL_DUMMY_PASSWORD
-        swaps.append(f"dummyPassword -> {LOCAL_DUMMY_PASSWORD!r}")
+    for spec in credentials.SECRETS:
+        if spec.required(settings) and spec.preview is not None and spec.key != "oauthClientSecret":
+            swaps.append(f"{spec.key} -> {spec.preview!r}")
+    if env_names:
+        swaps.append(f"secretEnv {', '.join(env_names)} -> local stand-ins (preview-<name>)")
     if settings.hub.db.type == "postgres":
         values["hub"]["db"] = {"type": "sqlite-pvc"}
         swaps.append("PostgreSQL -> SQLite")
@@ -297,7 +297,7 @@ class Preview:
 
     def __init__(self, settings: Settings, stack: str, port: int = 8000, keep: bool = False):
         if not 1 <= port <= 65535:  # before anything exists, so nothing can be left behind
-            raise PreviewError(f"port {port} is not a port number (1-65535)")
+            raise PreviewError(f"{port} is not a port; use 1 to 65535")
         self.settings = settings
         self.stack = stack
         self.keep = keep
@@ -550,11 +550,34 @@ def _say(out: TextIO, text: str) -> None:
         print(text, file=out, flush=True)
 
 
-def run(settings: Settings, stack: str, port: int, keep: bool, out: TextIO) -> None:
+def register(commands: Any) -> None:
+    """Add ``preview``."""
+    help_text = "run the stack's hub locally (127.0.0.1) with a local sign-in provider"
+    command = commands.add_parser("preview", help=help_text, description=help_text)
+    command.add_argument("--port", type=port, default=8000, help="public port (8000)")
+    command.add_argument(
+        "--keep", action="store_true", help="keep the state folder (logs, database)"
+    )
+    add_stack_arguments(command)
+    command.set_defaults(handler=run_command)
+
+
+def run_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``preview``: the stack's hub on 127.0.0.1 until Ctrl-C, SIGTERM or SIGHUP."""
+    _, settings = load_stack(args.project_dir, args.stack)
+    try:
+        run(settings, args.stack, args.port, args.keep, out)
+    except PreviewError as error:
+        print(f"error: {error}", file=err)
+        return EXIT_CONFIG
+    return EXIT_OK
+
+
+def run(settings: Settings, stack: str, public_port: int, keep: bool, out: TextIO) -> None:
     """``preview``: start, print what runs, wait for a stop signal or a stopped piece."""
     with _stop_on_signals():
         try:
-            with Preview(settings, stack, port=port, keep=keep) as preview:
+            with Preview(settings, stack, port=public_port, keep=keep) as preview:
                 _say(out, "\n".join(preview.describe()))
                 _say(out, "Ctrl-C stops the preview.")
                 while (stopped := preview.stopped_child()) is None:

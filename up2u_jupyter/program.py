@@ -5,25 +5,43 @@ from typing import Any
 
 import pulumi
 
+from . import credentials
 from .component import JupyterHub, JupyterHubArgs
+from .credentials import PROJECT, SECRET_ENV, SECRETS
 from .errors import ConfigError, Problem
-from .settings import PROJECT, SECRET_KEYS, Settings, load_settings, secret_set_command
-from .stackfile import split_config
+from .settings import Settings, load_settings
+from .stackfile import StackConfig, split_config
+from .values import helm_secret_paths, helm_secret_warning
 
-STRING_KEYS = {"namespace", "releaseName", "domain", *SECRET_KEYS}
+STRING_KEYS = {"namespace", "releaseName", "domain", *credentials.BY_KEY}
 """Top-level keys whose values are strings; every other value is JSON as Pulumi passes it."""
+MAX_CONFIG_DEPTH = 64
+"""The deepest nesting a config value may have (as yamlio.MAX_DEPTH for stack files)."""
+
+
+def stack_config(stack: str) -> StackConfig:
+    """This stack's project config as the Pulumi runtime passes it, secrets set apart."""
+    problems: list[Problem] = []
+    items = {}
+    for key, value in _runtime_config().items():
+        if key.startswith(f"{PROJECT}:"):
+            try:
+                items[key] = _decode(key, value)
+            except ValueError as error:
+                problems.append(Problem(key, f"{error}; fix the value"))
+    if problems:
+        raise ConfigError(stack, problems)
+    return split_config(items, stack)
 
 
 def stack_settings(stack: str) -> Settings:
     """Validate this stack's config as the Pulumi runtime passes it; raise ConfigError."""
-    config = split_config(
-        {
-            key: _decode(key, value)
-            for key, value in _runtime_config().items()
-            if key.startswith(f"{PROJECT}:")
-        },
-        stack,
-    )
+    settings, _ = _validated(stack)
+    return settings
+
+
+def _validated(stack: str) -> tuple[Settings, StackConfig]:
+    config = stack_config(stack)
     settings = load_settings(config.values, stack)
     missing = [key for key in settings.required_secrets() if key not in config.secrets]
     if missing:
@@ -32,48 +50,41 @@ def stack_settings(stack: str) -> Settings:
             [
                 Problem(
                     f"{PROJECT}:{key}",
-                    f"required secret not set; run: {secret_set_command(key, stack)}",
+                    f"required secret not set; run: {credentials.set_command(key, stack)}",
                 )
                 for key in missing
             ],
         )
-    return settings
-
-
-def outputs(hub: JupyterHub) -> dict[str, pulumi.Output[Any]]:
-    """The stack outputs; only healthCheckToken is secret."""
-    return {
-        "namespace": hub.namespace,
-        "releaseName": hub.release_name,
-        "chartVersion": hub.chart_version,
-        "releaseStatus": hub.release_status,
-        "hubUrl": hub.hub_url,
-        "proxyEndpoint": hub.proxy_endpoint,
-        "publicUrl": hub.public_url,
-        "oauthCallbackUrl": hub.oauth_callback_url,
-        "healthCheckToken": hub.health_check_token,
-    }
+    return settings, config
 
 
 def main() -> None:
     """Deploy this stack; a config mistake is reported without a traceback."""
     stack = pulumi.get_stack()
     try:
-        settings = stack_settings(stack)
+        settings, stack_config_ = _validated(stack)
     except ConfigError as error:
         raise pulumi.RunError(error.summary()) from None
+    for path in helm_secret_paths(settings):
+        pulumi.log.warn(helm_secret_warning(path, stack))
     config = pulumi.Config(PROJECT)
+    env_names = credentials.secret_env_names(stack_config_.secrets)
+    secret_env = config.get_secret_object(SECRET_ENV) if env_names else None
     hub = JupyterHub(
         "up2u",
         JupyterHubArgs(
             settings=settings,
-            oauth_client_secret=config.get_secret("oauthClientSecret"),
-            db_password=config.get_secret("dbPassword"),
-            dummy_password=config.get_secret("dummyPassword"),
+            secrets={spec.key: config.get_secret(spec.key) for spec in SECRETS},
+            secret_env={name: _entry(secret_env, name) for name in env_names},
         ),
     )
-    for name, value in outputs(hub).items():
+    for name, value in hub.outputs().items():
         pulumi.export(name, value)
+
+
+def _entry(secret_map: Any, name: str) -> pulumi.Output[str]:
+    """One entry of a secret map config value, still secret."""
+    return pulumi.Output.secret(secret_map).apply(lambda entries: str(entries[name]))
 
 
 def _runtime_config() -> dict[str, Any]:
@@ -89,6 +100,35 @@ def _decode(full_key: str, value: Any) -> Any:
     if not isinstance(value, str) or key in STRING_KEYS:
         return value
     try:
-        return json.loads(value)
+        decoded = json.loads(value, parse_constant=_no_constant, parse_int=_bounded_int)
     except json.JSONDecodeError:
         return value
+    except RecursionError:
+        raise ValueError(f"nested deeper than {MAX_CONFIG_DEPTH} levels") from None
+    _check_depth(decoded)
+    return decoded
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > 40:
+        raise ValueError(f"an integer of {len(text)} digits is no count, size or port")
+    return int(text)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a finite number")
+
+
+def _check_depth(value: Any) -> None:
+    level = [value]
+    for _ in range(MAX_CONFIG_DEPTH):
+        level = [
+            child
+            for node in level
+            for child in (
+                node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+            )
+        ]
+        if not level:
+            return
+    raise ValueError(f"nested deeper than {MAX_CONFIG_DEPTH} levels")

@@ -28,19 +28,39 @@ _QUANTITY = re.compile(
 )
 
 
+MAX_QUANTITY = Decimal(2**63 - 1)
+"""Kubernetes stores quantities in 64 bits: anything larger is refused by the API server."""
+_MAX_DIGITS = 40
+
+
 class QuantityError(ValueError):
     """A string that is not a Kubernetes quantity."""
 
 
 def parse_quantity(text: str | int | float) -> Decimal:
     """Return the exact value of a Kubernetes quantity; raise QuantityError if it is not one."""
+    value = _parse(text)
+    if abs(value) > MAX_QUANTITY:
+        raise QuantityError("too large for Kubernetes (over 2^63); write a realistic amount")
+    return value
+
+
+def _parse(text: str | int | float) -> Decimal:
     if isinstance(text, bool):
         raise QuantityError("not a quantity; write e.g. 1Gi or 2G")
-    if isinstance(text, (int, float)):
+    if isinstance(text, int):
+        if text.bit_length() > 64:
+            raise QuantityError("too large for Kubernetes (over 2^63); write a realistic amount")
+        return Decimal(text)
+    if isinstance(text, float):
+        if text != text or text in (float("inf"), float("-inf")):
+            raise QuantityError("not a finite number; write e.g. 500m, 0.5, 1Gi or 2G")
         return Decimal(str(text))
-    match = _QUANTITY.fullmatch(text) if isinstance(text, str) else None
+    match = _QUANTITY.fullmatch(text) if isinstance(text, str) and len(text) <= 64 else None
     if match is None:
         raise QuantityError("not a Kubernetes quantity; write e.g. 500m, 0.5, 1Gi, 2G or 1e9")
+    if len(match["number"]) > _MAX_DIGITS or len(match["exponent"] or "") > 3:
+        raise QuantityError("too large for Kubernetes (over 2^63); write a realistic amount")
     number = Decimal(match["number"])
     if match["binary"]:
         return number * _BINARY[match["binary"]]

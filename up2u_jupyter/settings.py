@@ -22,14 +22,12 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from .errors import ConfigError, Problem, shown_key
+from . import credentials
+from .credentials import OAUTH_TYPES, PROJECT, SECRET_KEYS
+from .dotted import MISSING, get_path
+from .errors import ConfigError, Problem, excerpt, shown_key
 from .quantity import QuantityError, parse_quantity
-
-PROJECT = "up2u-jupyter"
-"""The Pulumi project name, which is also the namespace of every config key."""
-
-SECRET_KEYS = ("oauthClientSecret", "dbPassword", "dummyPassword")
-"""Config keys that hold secrets: set with ``pulumi config set --secret``, never read offline."""
+from .secretrule import is_secret_name, url_has_secret
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 _HOSTNAME = re.compile(
@@ -205,12 +203,15 @@ class HubDb(Model):
                     "type postgres needs a database URL; set it to "
                     "postgresql+psycopg2://USER@HOST:5432/DBNAME (the password goes in dbPassword)",
                 )
-            parts = urlsplit(self.url)
-            if not parts.scheme.startswith("postgresql"):
+            try:
+                scheme = urlsplit(self.url).scheme
+            except ValueError:
+                scheme = ""
+            if not scheme.startswith("postgresql"):
                 raise RuleError(
                     "url", "not a PostgreSQL URL; use postgresql+psycopg2://USER@HOST:5432/DBNAME"
                 )
-            if parts.password:
+            if url_has_secret(self.url):
                 raise RuleError(
                     "url",
                     "contains a password, which would land in the Helm values; remove it "
@@ -235,8 +236,6 @@ class Hub(Model):
 
 
 AuthType = Literal["generic-oauth", "github", "google", "dummy", "tmp"]
-OAUTH_TYPES = ("generic-oauth", "github", "google")
-"""Authenticator types that sign in through an OAuth2 provider (client id + secret + callback)."""
 _ONLY_FOR: dict[str, tuple[str, ...]] = {
     "client_id": OAUTH_TYPES,
     "authorize_url": ("generic-oauth",),
@@ -424,15 +423,12 @@ class Settings(Model):
     adopt: bool = False
 
     def required_secrets(self) -> list[str]:
-        """The secret config keys this stack cannot deploy without."""
-        needed = []
-        if self.auth.type in OAUTH_TYPES:
-            needed.append("oauthClientSecret")
-        if self.auth.type == "dummy":
-            needed.append("dummyPassword")
-        if self.hub.db.type == "postgres":
-            needed.append("dbPassword")
-        return needed
+        """The secret config keys this stack cannot deploy without (see credentials.SECRETS)."""
+        return credentials.required(self)
+
+    def secret_env_references(self) -> list[str]:
+        """The secretEnv entries the stack's config reads (they must be set)."""
+        return []
 
     def cross_field_problems(self) -> list[tuple[str, Any, str]]:
         """Rules that span several top-level keys, as (key, value, message) triples."""
@@ -520,8 +516,7 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
 
 
 def _with_value(value: Any, message: str) -> str:
-    shown = "not set" if value is None else repr(value)
-    return f"{shown}: {message}"
+    return f"{excerpt(value)}: {message}"
 
 
 def _problem_from_pydantic(error: Any, raw: Mapping[str, Any]) -> Problem:
@@ -540,8 +535,9 @@ def _problem_from_pydantic(error: Any, raw: Mapping[str, Any]) -> Problem:
             else (f"known keys here: {', '.join(sorted(known))}")
         )
         return Problem(key, f"unknown key; {hint}")
-    value = _lookup(raw, loc)
-    shown = "not set" if value is _MISSING else repr(value)
+    value = get_path(raw, loc)
+    secret = bool(loc) and is_secret_name(loc[-1])
+    shown = "not set" if value is MISSING else excerpt(value, secret=secret)
     message = str(error["msg"]).removeprefix("Value error, ")
     if kind == "missing":
         return Problem(key, "required but not set; set it")
@@ -577,25 +573,6 @@ def _data_path(loc: Any, raw: Mapping[str, Any]) -> list[str]:
     return path
 
 
-class _Missing:
-    pass
-
-
-_MISSING = _Missing()
-
-
-def _lookup(raw: Mapping[str, Any], loc: list[str]) -> Any:
-    node: Any = raw
-    for part in loc:
-        if isinstance(node, Mapping) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return _MISSING
-    return node
-
-
 def _known_keys(loc: list[str]) -> list[str]:
     """The camelCase keys accepted at a location of the contract (for 'did you mean')."""
     model: Any = Settings
@@ -623,9 +600,7 @@ def _model_of(annotation: Any) -> Any:
     return None
 
 
-def secret_set_command(key: str, stack: str) -> str:
-    """The exact command that sets a secret config key for a stack."""
-    return f"pulumi config set --secret {PROJECT}:{key} <value> --stack {stack}"
+secret_set_command = credentials.set_command
 
 
 __all__ = [

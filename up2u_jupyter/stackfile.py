@@ -4,15 +4,16 @@ Secrets cannot be read here (they are encrypted, or only set where the stack is 
 they are reported by presence only; every other project key is returned as plain data.
 """
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
+from .credentials import PROJECT, SECRET_ENV, SECRET_KEYS, valid_env_name
 from .errors import ConfigError, Problem, UsageError, shown_key
-from .settings import PROJECT, SECRET_KEYS
+from .settings import Settings, load_settings
+from .yamlio import YamlError, read_yaml_file
 
 SecretState = Literal["encrypted", "plain"]
 _DECLARATION_KEYS = {"type", "description", "default", "value", "secret", "items"}
@@ -26,7 +27,7 @@ class StackConfig:
     values: dict[str, Any]
     """Project keys without the ``up2u-jupyter:`` prefix, secrets removed."""
     secrets: dict[str, SecretState] = field(default_factory=dict)
-    """Which secret keys are set, and how (never their values)."""
+    """Which secret keys are set (``secretEnv.NAME`` for map entries), and how; never values."""
 
 
 def split_config(items: Mapping[str, Any], stack: str) -> StackConfig:
@@ -38,8 +39,10 @@ def split_config(items: Mapping[str, Any], stack: str) -> StackConfig:
         namespace, _, key = str(full_key).rpartition(":")
         if namespace not in ("", PROJECT):
             continue  # another provider's config, e.g. kubernetes:context
-        encrypted = isinstance(value, Mapping) and set(value) == {"secure"}
-        if key in SECRET_KEYS:
+        encrypted = _encrypted(value)
+        if key == SECRET_ENV:
+            problems += _secret_env(value, secrets, stack)
+        elif key in SECRET_KEYS:
             secrets[key] = "encrypted" if encrypted else "plain"
         elif encrypted:
             problems.append(
@@ -54,6 +57,42 @@ def split_config(items: Mapping[str, Any], stack: str) -> StackConfig:
     if problems:
         raise ConfigError(stack, problems)
     return StackConfig(stack, values, secrets)
+
+
+def _encrypted(value: Any) -> bool:
+    return isinstance(value, Mapping) and set(value) == {"secure"}
+
+
+def _secret_env(value: Any, secrets: dict[str, SecretState], stack: str) -> list[Problem]:
+    """Record which secretEnv entries are set; the map itself is never read for values."""
+    key = f"{PROJECT}:{SECRET_ENV}"
+    if _encrypted(value):
+        # `pulumi config set --secret secretEnv '{...}'` without --path encrypts the whole map
+        return [Problem(key, "is one encrypted value, so its entry names cannot be read; set "
+                        f"each entry with: pulumi config set --secret --path '{key}.NAME' <value> "
+                        f"--stack {stack}")]  # fmt: skip
+    if not isinstance(value, Mapping):
+        return [Problem(key, f"must be a map of NAME -> secret; set entries with: pulumi config "
+                        f"set --secret --path '{key}.NAME' <value> --stack {stack}")]  # fmt: skip
+    problems = []
+    for name, entry in value.items():
+        if not isinstance(name, str) or not valid_env_name(name):
+            problems.append(
+                Problem(
+                    f"{key}.{shown_key(str(name))}",
+                    "not an environment variable name; use letters, digits and _ "
+                    "(e.g. LDAP_BIND_PASSWORD)",
+                )
+            )
+            continue
+        secrets[f"{SECRET_ENV}.{name}"] = "encrypted" if _encrypted(entry) else "plain"
+    return problems
+
+
+def load_stack(project_dir: Path, stack: str) -> tuple[StackConfig, Settings]:
+    """Read and validate a stack's config from its files; raise ConfigError or UsageError."""
+    config = read_stack_config(project_dir, stack)
+    return config, load_settings(config.values, stack)
 
 
 def stack_file(project_dir: Path, stack: str) -> Path:
@@ -87,17 +126,10 @@ def read_stack_config(project_dir: Path, stack: str) -> StackConfig:
 
 def _load_yaml(path: Path, stack: str) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
-        reason = getattr(error, "problem", None) or "not valid YAML"
-        raise ConfigError(
-            stack,
-            [Problem(path.name, f"not valid YAML at {where} ({reason}); fix the syntax there")],
-        ) from None
-    except UnicodeDecodeError:
-        raise ConfigError(stack, [Problem(path.name, "not UTF-8 text; save it as UTF-8")]) from None
+        return read_yaml_file(path)
+    except YamlError as error:
+        name, _, message = str(error).partition(": ")
+        raise ConfigError(stack, [Problem(name, message)]) from None
 
 
 def _config_section(document: Any, path: Path, stack: str) -> dict[str, Any]:
@@ -115,3 +147,34 @@ def _config_section(document: Any, path: Path, stack: str) -> dict[str, Any]:
             [Problem(f"{path.name}: config", "must be a mapping of config keys; fix the file")],
         )
     return dict(section)
+
+
+def write_stack_file(target: Path, config: Mapping[str, Any], source: str) -> None:
+    """Write ``Pulumi.<stack>.yaml`` atomically, owner-only, never through a symlink.
+
+    The file is committed later by the operator; until then it is the operator's alone
+    (0600). A symlink at the target is replaced, not followed, so an import cannot write
+    into whatever file the link points at.
+    """
+    import os
+    import tempfile
+
+    import yaml
+
+    name = "".join(c if c.isprintable() else "?" for c in source)[:100]
+    header = (
+        f"# Imported from {name} by `python -m up2u_jupyter import-values`.\n"
+        "# Secrets are not in this file: set them with the commands the import printed.\n"
+    )
+    body = {"config": {f"{PROJECT}:{key}": value for key, value in config.items()}}
+    text = header + yaml.safe_dump(body, sort_keys=False, allow_unicode=False)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, target)  # replaces a symlink itself, never its target
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise

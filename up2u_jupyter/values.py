@@ -7,26 +7,16 @@ Secret), so those reach the hub from a Kubernetes Secret through ``hub.extraEnv`
 """
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .settings import OAUTH_TYPES, Image, ResourceRequirements, Settings
+from . import credentials
+from .credentials import OAUTH_TYPES
+from .settings import Image, ResourceRequirements, Settings
 
 CHART_NAME = "jupyterhub"
 HUB_PORT = 8081
-CREDENTIALS_KEYS = {
-    "oauthClientSecret": "oauth-client-secret",
-    "dbPassword": "db-password",
-    "dummyPassword": "dummy-password",
-}
-"""Secret config key -> key in the credentials Kubernetes Secret."""
-_SECRET_ENV = {
-    "oauthClientSecret": "OAUTH_CLIENT_SECRET",
-    "dbPassword": "PGPASSWORD",
-    "dummyPassword": "DUMMY_PASSWORD",
-}
-"""Secret config key -> the environment variable the hub reads it from."""
 AUTHENTICATOR_CLASSES = {
     "generic-oauth": "GenericOAuthenticator",
     "github": "GitHubOAuthenticator",
@@ -80,11 +70,17 @@ def public_scheme(settings: Settings) -> str:
     return "http" if settings.https.mode == "none" else "https"
 
 
-def build_values(settings: Settings, secrets: ChartSecrets) -> dict[str, Any]:
-    """The exact values the stack's Helm release gets: ours, then ``helmValues`` merged last."""
+def build_values(
+    settings: Settings, secrets: ChartSecrets, secret_env: Collection[str] = ()
+) -> dict[str, Any]:
+    """The exact values the stack's Helm release gets: ours, then ``helmValues`` merged last.
+
+    ``secret_env`` names the stack's secretEnv entries (names only: values stay in the
+    credentials Secret, which the hub reads through ``hub.extraEnv``).
+    """
     values = {
         "proxy": _proxy(settings, secrets),
-        "hub": _hub(settings, secrets),
+        "hub": _hub(settings, secrets, secret_env),
         "singleuser": _singleuser(settings),
         "scheduling": {"userScheduler": {"enabled": settings.scheduling.user_scheduler}},
         "prePuller": {
@@ -121,7 +117,7 @@ def _proxy(settings: Settings, secrets: ChartSecrets) -> dict[str, Any]:
     }
 
 
-def _hub(settings: Settings, secrets: ChartSecrets) -> dict[str, Any]:
+def _hub(settings: Settings, secrets: ChartSecrets, secret_env: Collection[str]) -> dict[str, Any]:
     hub = settings.hub
     db: dict[str, Any] = {"type": hub.db.type}
     if hub.db.type == "sqlite-pvc":
@@ -138,17 +134,7 @@ def _hub(settings: Settings, secrets: ChartSecrets) -> dict[str, Any]:
     values: dict[str, Any] = {
         "cookieSecret": secrets.cookie_secret,
         "config": _hub_config(settings, secrets),
-        "extraEnv": {
-            _SECRET_ENV[key]: {
-                "valueFrom": {
-                    "secretKeyRef": {
-                        "name": credentials_secret_name(settings),
-                        "key": CREDENTIALS_KEYS[key],
-                    }
-                }
-            }
-            for key in settings.required_secrets()
-        },
+        "extraEnv": credentials.hub_env(settings, credentials_secret_name(settings), secret_env),
         "db": db,
         "concurrentSpawnLimit": hub.concurrent_spawn_limit,
         "templatePaths": list(hub.template_paths),
@@ -306,3 +292,83 @@ def hub_url(values: Mapping[str, Any], release_name: str, namespace: str) -> str
     path = f"/{base}/hub/" if base else "/hub/"
     service = f"{resource_prefix(values, release_name)}hub"
     return f"http://{service}.{namespace}.svc.cluster.local:{HUB_PORT}{path}"
+
+
+# --- offline rendering (values, check, diff, tests) ---------------------------------------------
+
+PLACEHOLDER = "<secret: generated at deploy time>"
+"""Stands in for the chart secrets pulumi-random generates when the stack is deployed."""
+HIDDEN = "<secret: hidden>"
+"""Replaces a secret-looking value of helmValues in printed values (see helm_secret_paths)."""
+
+
+def offline_values(settings: Settings, secret_env: Collection[str] = ()) -> dict[str, Any]:
+    """The stack's values with every generated secret replaced by a placeholder."""
+    return build_values(settings, ChartSecrets(*[PLACEHOLDER] * 4), secret_env)
+
+
+def helm_secret_paths(settings: Settings) -> list[tuple[str, ...]]:
+    """Config paths of secret-looking literals the stack itself puts into Helm values.
+
+    They would sit in Helm's release history (and the chart's hub Secret) in plain text;
+    ``check``, ``values``, ``diff`` and ``pulumi up`` warn about each.
+    """
+    from .secretrule import secret_leaves
+
+    found = [("helmValues", *path) for path in secret_leaves(settings.helm_values)]
+    found += [
+        ("singleuser", "extraEnv", *path)
+        for path in secret_leaves(dict(settings.singleuser.extra_env))
+    ]
+    found += [
+        ("hub", "extraConfig", *path) for path in secret_leaves(dict(settings.hub.extra_config))
+    ]
+    return found
+
+
+def helm_secret_warning(path: tuple[str, ...], stack: str) -> str:
+    """The warning for a secret-looking literal that would reach Helm's release history."""
+    from .errors import shown_key
+
+    key = ".".join(shown_key(part) for part in path)
+    return (
+        f"{credentials.PROJECT}:{key} (stack {stack}) looks like a secret and would sit in plain "
+        "text in Helm's release history; move the value to secretEnv (pulumi config set "
+        f"--secret --path '{credentials.PROJECT}:{credentials.SECRET_ENV}.NAME' <value>) and "
+        "read it from the environment"
+    )
+
+
+def printable_values(settings: Settings, secret_env: Collection[str] = ()) -> dict[str, Any]:
+    """Offline values with secret-looking literals of helmValues/extraEnv hidden too."""
+    values = offline_values(settings, secret_env)
+    for path in helm_secret_paths(settings):
+        target = path[1:] if path[0] == "helmValues" else path
+        _hide(values, target)
+    return values
+
+
+def _hide(values: dict[str, Any], path: tuple[str, ...]) -> None:
+    node: Any = values
+    for part in path[:-1]:
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return
+    last = path[-1]
+    if isinstance(node, dict) and last in node:
+        node[last] = HIDDEN
+    elif isinstance(node, dict) and node.get("name") == last:  # {name, value} env entry
+        node["value"] = HIDDEN
+
+
+def values_yaml(settings: Settings, secret_env: Collection[str] = ()) -> str:
+    """What ``values`` prints: the offline values as YAML, secret-looking values hidden."""
+    import yaml
+
+    # sorted keys: a diff between two commits then shows value changes, not code reorderings
+    return yaml.safe_dump(
+        printable_values(settings, secret_env), sort_keys=True, default_flow_style=False
+    )

@@ -4,16 +4,91 @@ The base side is rendered by the base commit's own code (from ``git archive``), 
 the values builder shows up in the diff just like a change to a stack file.
 """
 
+import argparse
 import difflib
 import io
 import os
+import re
 import subprocess
 import sys
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import Any, TextIO
 
-from .errors import UsageError
+from . import credentials
+from .args import add_stack_arguments
+from .errors import EXIT_OK, UsageError
+from .secretrule import redact_url, secret_leaves
+from .stackfile import load_stack
+from .values import HIDDEN, PLACEHOLDER, values_yaml
+
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"]+")
+
+
+def register(commands: Any) -> None:
+    """Add ``diff``."""
+    help_text = "diff a stack's rendered values between a git ref and the working tree"
+    command = commands.add_parser("diff", help=help_text, description=help_text)
+    command.add_argument("--base", required=True, help="git ref to compare with")
+    command.add_argument(
+        "--markdown", action="store_true", help="print a pull-request comment body"
+    )
+    add_stack_arguments(command)
+    command.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``diff``: the stack's rendered values at ``--base`` versus the working tree."""
+    config, settings = load_stack(args.project_dir, args.stack)
+    base, note = render_at_ref(args.project_dir, args.base, args.stack)
+    head = values_yaml(settings, credentials.secret_env_names(config.secrets))
+    changes = unified(scrub(base), scrub(head), args.stack, args.base)
+    if args.markdown:
+        out.write(as_markdown(changes, args.stack, args.base, note))
+        return EXIT_OK
+    if note:
+        print(f"note: {note}", file=err)
+    out.write(changes or f"no change to the values of stack {args.stack} since {args.base}\n")
+    return EXIT_OK
+
+
+def scrub(rendered: str) -> str:
+    """Rendered values with every secret-looking literal hidden.
+
+    The base side is printed by the base commit's own code, which may predate the secret
+    rule: whatever either side printed, nothing secret-looking reaches the published diff.
+    """
+    if not rendered:
+        return rendered
+    import yaml
+
+    from .yamlio import YamlError, load_yaml
+
+    try:
+        values = load_yaml(rendered, "rendered values")
+    except YamlError:
+        return ""
+    for path in secret_leaves(values):
+        _hide(values, path)
+    return yaml.safe_dump(values, sort_keys=True, default_flow_style=False)
+
+
+def _hide(values: Any, path: tuple[str, ...]) -> None:
+    node = values
+    for part in path[:-1]:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    last = path[-1]
+    if isinstance(node, dict) and last in node:
+        if node[last] != PLACEHOLDER and node[last] != [PLACEHOLDER]:
+            node[last] = HIDDEN
+    elif isinstance(node, dict) and node.get("name") == last:
+        node["value"] = HIDDEN
+
+
+def redact_note(note: str) -> str:
+    """A note quoting the base commit's error, with any URL's password hidden."""
+    return _URL.sub(lambda match: redact_url(match.group(0)), note)
 
 
 def render_at_ref(project_dir: Path, ref: str, stack: str) -> tuple[str, str]:
@@ -52,7 +127,7 @@ def render_at_ref(project_dir: Path, ref: str, stack: str) -> tuple[str, str]:
             check=False,
         )
     if result.returncode != 0:
-        reason = (result.stderr.strip().splitlines() or ["no output"])[0]
+        reason = redact_note((result.stderr.strip().splitlines() or ["no output"])[0][:300])
         return "", f"the stack's config at {ref} is invalid ({reason})"
     return result.stdout, ""
 

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from .settings import PROJECT, secret_set_command
+from ..credentials import PROJECT
+from ..credentials import set_command as secret_set_command
+from ..values import AUTHENTICATOR_CLASSES
 
-Path = tuple[str, ...]
+KeyPath = tuple[str, ...]
 Action = Literal["mapped", "helmValues", "dropped", "secret", "added"]
 
 CHART_TOP_LEVEL = {
@@ -64,13 +66,7 @@ _AUTH_CLASSES = {
     "tmpauthenticator.TmpAuthenticator": "tmp",
 }
 """Authenticator names and class paths old files use -> our ``auth.type``."""
-_SECTIONS = {
-    "generic-oauth": "GenericOAuthenticator",
-    "github": "GitHubOAuthenticator",
-    "google": "GoogleOAuthenticator",
-    "dummy": "DummyAuthenticator",
-    "tmp": "TmpAuthenticator",
-}
+_SECTIONS = AUTHENTICATOR_CLASSES
 
 # OAuthenticator option (snake_case, as in traitlets config) -> our auth key
 _OAUTH_OPTIONS = {
@@ -111,7 +107,7 @@ _RENAMED_OPTIONS = {
 _LAB_CMD = re.compile(r"""^\s*c\.Spawner\.cmd\s*=\s*\[?\s*['"]jupyter-labhub['"]\s*\]?\s*$""")
 
 # renamed chart keys: old path -> (new path, reason)
-_RENAMED_KEYS: dict[Path, tuple[Path, str]] = {
+_RENAMED_KEYS: dict[KeyPath, tuple[KeyPath, str]] = {
     ("rbac", "enabled"): (("rbac", "create"), "renamed in chart 1.0"),
     ("proxy", "nodeSelector"): (("proxy", "chp", "nodeSelector"), "moved in chart 1.0"),
     ("proxy", "networkPolicy"): (("proxy", "chp", "networkPolicy"), "moved in chart 1.0"),
@@ -131,7 +127,7 @@ _RENAMED_KEYS: dict[Path, tuple[Path, str]] = {
 }
 # removed chart keys: old path -> reason
 _PINNED = "chart 4.4.0 pins its own {} image; an old tag would run one it was not built for"
-_REMOVED_KEYS: dict[Path, str] = {
+_REMOVED_KEYS: dict[KeyPath, str] = {
     ("hub", "uid"): "removed in chart 1.0; the hub runs as its image's user",
     ("proxy", "chp", "image"): _PINNED.format("proxy"),
     ("proxy", "traefik", "image"): _PINNED.format("Traefik"),
@@ -227,11 +223,11 @@ class _Converter:
                 del parent[key]
         return value
 
-    def note(self, path: Path | str, action: Action, detail: str) -> None:
+    def note(self, path: KeyPath | str, action: Action, detail: str) -> None:
         key = path if isinstance(path, str) else ".".join(path)
         self.out.report.append(ReportLine(key, action, detail))
 
-    def put(self, dest: str, value: Any, source: Path | str, also: str = "") -> None:
+    def put(self, dest: str, value: Any, source: KeyPath | str, also: str = "") -> None:
         """Set a stack config key (dotted) and report where it came from."""
         # auth is assembled in self.auth (its type decides where options go) and set last
         in_auth = dest.startswith("auth.")
@@ -242,7 +238,7 @@ class _Converter:
         node[last] = value
         self.note(source, "mapped", f"-> {dest}{'; ' + also if also else ''}")
 
-    def helm(self, dest: Path, value: Any, source: Path | str, why: str = "") -> None:
+    def helm(self, dest: KeyPath, value: Any, source: KeyPath | str, why: str = "") -> None:
         """Pass a value through to helmValues (4.4.0 path) and report it."""
         node = self.out.config.setdefault("helmValues", {})
         for part in dest[:-1]:
@@ -251,11 +247,11 @@ class _Converter:
         reason = f" ({why})" if why else ""
         self.note(source, "helmValues", f"-> helmValues.{'.'.join(dest)}{reason}")
 
-    def secret(self, key: str, where: str, source: Path | str) -> None:
+    def secret(self, key: str, where: str, source: KeyPath | str) -> None:
         self.out.secrets_to_set[key] = where
         self.note(source, "secret", f"not copied; set it with the {PROJECT}:{key} command below")
 
-    def rotate(self, name: str, source: Path | str | None) -> None:
+    def rotate(self, name: str, source: KeyPath | str | None) -> None:
         if name not in self.out.rotated:
             self.out.rotated.append(name)
         if source is not None:
@@ -622,7 +618,7 @@ class _Converter:
                 self.note(path, "dropped", "not a key of chart 4.4.0 values")
 
 
-def _under(table: Mapping[Path, Any], path: Path) -> Path | None:
+def _under(table: Mapping[KeyPath, Any], path: KeyPath) -> KeyPath | None:
     """The entry of ``table`` that ``path`` is, or lies under (the longest one)."""
     for length in range(len(path), 0, -1):
         if path[:length] in table:
@@ -637,7 +633,7 @@ def _image(image: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _leaves(node: Any, path: Path = ()) -> Iterator[tuple[Path, Any]]:
+def _leaves(node: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:
     """Each remaining value with its path; maps are walked, everything else is a leaf."""
     if isinstance(node, dict) and node and path[-1:] not in (("extraEnv",), ("annotations",)):
         for key, value in node.items():

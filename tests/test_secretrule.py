@@ -1,0 +1,89 @@
+"""The one rule for what is secret: names, URLs, extraConfig code, values trees."""
+
+import pytest
+
+from up2u_jupyter.secretrule import (
+    extraconfig_secrets,
+    is_secret_name,
+    redact_url,
+    secret_leaves,
+    url_has_secret,
+)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "client_secret", "clientSecret", "apiToken", "secretToken", "cookieSecret", "auth_token",
+        "password", "bind_user_password", "user_password", "admin_password", "apiKey",
+        "cryptKey", "privateKey", "JUPYTERHUB_CRYPT_KEY", "OAUTH_CLIENT_SECRET", "PGPASSWORD",
+        "AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN", "access_token", "sslpassword", "passphrase",
+    ],
+)  # fmt: skip
+def test_names_that_hold_secrets_are_secret(name):
+    assert is_secret_name(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "token_url", "tokenUrl", "secretName", "existingSecret", "imagePullSecrets",
+        "secretKeyRef", "auth_state_groups_key", "username_key", "key", "token_params",
+        "enable_auth_state", "hosted_domain", "client_id", "userdata_url", "password_file",
+    ],
+)  # fmt: skip
+def test_names_that_point_at_or_describe_secrets_are_not(name):
+    assert not is_secret_name(name)
+
+
+def test_urls_with_passwords_are_redacted_and_flagged():
+    url = "postgresql://hub:pw@db:5432/hub?sslpassword=sp&sslmode=require"
+    assert url_has_secret(url)
+    assert redact_url(url) == "postgresql://hub:***@db:5432/hub?sslpassword=***&sslmode=require"
+    assert not url_has_secret("postgresql://hub@db:5432/hub?sslmode=require")
+
+
+def test_an_invalid_url_is_judged_and_redacted_without_raising():
+    url = "postgresql://hub:pw@[::1:5432/hub"  # unbalanced IPv6 bracket: urlsplit raises
+    assert url_has_secret(url)
+    assert "pw" not in redact_url(url)
+
+
+def test_extraconfig_assignments_of_secret_traits_are_found():
+    code = (
+        "c.GitHubOAuthenticator.client_secret = 'abc'\n"
+        "c.Spawner.default_url = '/lab'\n"
+        "import os\nos.environ['API_TOKEN'] = \"xyz\"\n"
+        "c.LDAPAuthenticator.bind_user_password = os.environ['LDAP_PW']\n"  # read, not literal
+    )
+    assert extraconfig_secrets(code) == [
+        "c.GitHubOAuthenticator.client_secret",
+        "os.environ['API_TOKEN']",
+    ]
+
+
+def test_secret_leaves_walks_maps_env_lists_urls_and_code_but_not_references():
+    tree = {
+        "hub": {
+            "extraEnv": {
+                "OAUTH_CLIENT_SECRET": "x",
+                "HOME_URL": "https://example.org",
+                "DB_PASSWORD": {"valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}},
+            },
+            "db": {"url": "postgresql://u:p@h/db", "password": ""},
+            "config": {"CryptKeeper": {"keys": ["k1"]}},
+            "extraConfig": {"auth": "c.X.client_secret = 'q'"},
+        },
+        "singleuser": {"extraEnv": [{"name": "MY_TOKEN", "value": "q"}]},
+        "proxy": {"https": {"manual": {"key": "-----BEGIN"}}},
+    }
+    assert sorted(secret_leaves(tree)) == sorted(
+        [
+            ("hub", "extraEnv", "OAUTH_CLIENT_SECRET"),
+            ("hub", "db", "url"),
+            ("hub", "config", "CryptKeeper", "keys"),
+            ("hub", "extraConfig", "auth"),
+            ("singleuser", "extraEnv", "0", "MY_TOKEN"),
+            ("proxy", "https", "manual", "key"),
+        ]
+    )

@@ -1,0 +1,118 @@
+"""``import-values``: write Pulumi.STACK.yaml from an old values file and report every key."""
+
+import argparse
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..args import add_stack_arguments
+from ..credentials import PROJECT, is_secret_key
+from ..dotted import set_path
+from ..errors import EXIT_CONFIG, EXIT_OK, ConfigError, UsageError, shown_key
+from ..settings import Settings, load_settings, secret_set_command
+from ..stackfile import stack_file, write_stack_file
+from ..yamlio import YamlError, load_yaml, read_yaml_file
+from . import ROTATES, Imported, ValuesFileError, convert
+
+
+def register(commands: Any) -> None:
+    """Add ``import-values``."""
+    help_text = "convert an old z2jh values file into Pulumi.STACK.yaml"
+    command = commands.add_parser("import-values", help=help_text, description=help_text)
+    command.add_argument("path", type=Path, help="the old values.yaml (chart 0.9 to 4.4)")
+    command.add_argument("--domain", help="public host name, if the file names none")
+    command.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a config key (dotted, e.g. auth.authorizeUrl=https://...); repeatable",
+    )
+    command.add_argument("--force", action="store_true", help="overwrite the stack file")
+    add_stack_arguments(command)
+    command.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Convert, report, validate, then write the stack file (nothing is written on error)."""
+    target = stack_file(args.project_dir, args.stack)
+    if (target.exists() or target.is_symlink()) and not args.force:
+        raise UsageError(f"{target.name} exists; pass --force to overwrite it")
+    assignments = [parse_set(assignment) for assignment in args.sets]
+    if not args.path.exists():
+        raise UsageError(f"no such file: {shown_key(str(args.path))}")
+    try:
+        imported = convert(read_yaml_file(args.path, source=str(args.path)))
+    except (YamlError, ValuesFileError) as error:
+        print(f"error: {_printable(str(error))}", file=err)
+        return EXIT_CONFIG
+    config = imported.config
+    domain = args.domain or config.get("domain") or imported.domain_hint
+    if domain:
+        config["domain"] = domain
+    for key, value in assignments:
+        set_path(config, key, value)
+    print_report(imported, err)
+    try:
+        settings = load_settings(config, args.stack)
+    except ConfigError as error:
+        print(f"error: nothing written to {target.name}; the imported config needs:", file=err)
+        for problem in error.problems:
+            key = problem.key.removeprefix(f"{PROJECT}:")
+            option = "--domain HOST" if key == "domain" else f"--set {key}=VALUE"
+            print(f"  {problem.key}: {problem.message} (supply it with {option})", file=err)
+        return EXIT_CONFIG
+    write_stack_file(target, config, source=args.path.name)
+    print(f"wrote {target}", file=err)
+    print_secrets(imported, settings, args.stack, err)
+    return EXIT_OK
+
+
+def parse_set(assignment: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` -> (key, YAML value); a usage error that never echoes the value."""
+    key, sep, text = assignment.partition("=")
+    if not sep or not key:
+        raise UsageError(
+            "--set takes KEY=VALUE (the '=' is missing), e.g. --set hub.activeServerLimit=50"
+        )
+    if is_secret_key(key):
+        raise UsageError(
+            f"--set {shown_key(key)}: secrets are never written to stack files; after the import "
+            f"run: pulumi config set --secret {PROJECT}:{shown_key(key)} <value>"
+        )
+    if not all(part and part.isprintable() for part in key.split(".")):
+        raise UsageError(f"--set {shown_key(key)}: not a dotted config key such as auth.clientId")
+    try:
+        value = load_yaml(text, f"--set {key}") if text else ""
+    except YamlError:
+        value = text
+    return key, value
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def print_report(imported: Imported, err: TextIO) -> None:
+    """Every key of the old file and what became of it (never a value)."""
+    print("import report (every key of the old file; no values are shown):", file=err)
+    width = min(max((len(line.key) for line in imported.report), default=0), 60)
+    for line in imported.report:
+        print(f"  {line.action:<10} {_printable(line.key):<{width}}  {line.detail}", file=err)
+
+
+def print_secrets(imported: Imported, settings: Settings, stack: str, err: TextIO) -> None:
+    """The secret commands to run, and what the generated secrets change for users."""
+    commands = imported.commands(stack)
+    commands += [
+        secret_set_command(key, stack)
+        for key in settings.required_secrets()
+        if key not in imported.secrets_to_set
+    ]
+    if commands:
+        print("secrets to set before the first deploy (values from your old file):", file=err)
+        for command in commands:
+            print(f"  {command}", file=err)
+    print("generated anew on the first deploy, and what users notice:", file=err)
+    for name in imported.rotated:
+        print(f"  {name}: {ROTATES[name]}", file=err)

@@ -1,0 +1,59 @@
+"""``values`` and ``check``: a stack's config validated and rendered offline, no Pulumi CLI."""
+
+import argparse
+from typing import Any, TextIO
+
+from . import credentials
+from .args import add_stack_arguments
+from .credentials import PROJECT
+from .errors import EXIT_OK
+from .settings import Settings
+from .stackfile import StackConfig, load_stack
+from .values import helm_secret_paths, helm_secret_warning, values_yaml
+
+
+def register(commands: Any) -> None:
+    """Add ``values`` and ``check``."""
+    for name, help_text in (
+        ("values", "print the Helm values a stack deploys, as YAML, secrets as placeholders"),
+        ("check", "validate a stack's config"),
+    ):
+        command = commands.add_parser(name, help=help_text, description=help_text)
+        add_stack_arguments(command)
+        command.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Validate the stack; print its values (``values``) or that it is valid (``check``)."""
+    config, settings = load_stack(args.project_dir, args.stack)
+    for warning in warnings(config, settings):
+        print(warning, file=err)
+    if args.command == "check":
+        print(f"stack {args.stack}: config is valid", file=out)
+    else:
+        out.write(values_yaml(settings, credentials.secret_env_names(config.secrets)))
+    return EXIT_OK
+
+
+def warnings(config: StackConfig, settings: Settings) -> list[str]:
+    """What an operator should know before deploying: missing or plain-text secrets, and
+    secret-looking values that would reach Helm's release history."""
+    found = []
+    stack = config.stack
+    for key in dict.fromkeys([*settings.required_secrets(), *sorted(config.secrets)]):
+        state = config.secrets.get(key)
+        command = credentials.set_command(key, stack)
+        if state is None:
+            found.append(
+                f"warning: {PROJECT}:{key} (stack {stack}) is not set; `pulumi up` will "
+                f"refuse to deploy until you run: {command}"
+            )
+        elif state == "plain":
+            found.append(
+                f"warning: {PROJECT}:{key} (stack {stack}) is stored in plain text in the "
+                f"stack file; remove it and run: {command}"
+            )
+    found += [
+        f"warning: {helm_secret_warning(path, stack)}" for path in helm_secret_paths(settings)
+    ]
+    return found

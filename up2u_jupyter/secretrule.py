@@ -1,0 +1,153 @@
+"""The one rule for what is secret, used by the importer, ``check``/``values``, errors and diff.
+
+A value is treated as secret when the last part of its name says so (``client_secret``,
+``apiToken``, ``password``, ``cryptKey``, ``OAUTH_CLIENT_SECRET``), when it is the password or a
+password-like query parameter of a URL, or when extraConfig code assigns a literal to a trait
+with such a name. The rule reads names, never values, so it cannot be fooled into printing one.
+It is a leaf module: it imports nothing of the project.
+"""
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+_SECRET_WORDS = {"secret", "token", "password", "passwd", "pwd", "passphrase", "credentials"}
+_KEY_QUALIFIERS = {
+    "api", "crypt", "private", "secret", "access", "signing", "encryption", "ssh", "client",
+    "license", "master", "shared", "auth", "session", "hmac", "jwt", "sas", "account", "tls",
+}  # fmt: skip
+# Keys whose name alone is not enough: (parent key, key) pairs that hold secret material.
+_SECRET_CHILDREN = {("CryptKeeper", "keys"), ("manual", "key"), ("letsencrypt", "key")}
+# Names ending in a secret word that hold a *reference* to a secret, not the secret itself.
+_REFERENCE_PREFIXES = ("existing", "secretkeyref", "imagepull")
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_QUERY_SECRETS = {"password", "sslpassword", "pass", "pwd", "passwd", "secret", "token",
+                  "apikey", "api_key", "access_token", "sslkey"}  # fmt: skip
+_ASSIGNMENT = re.compile(
+    r"""^\s*c\.(?P<cls>\w+)\.(?P<trait>\w+)\s*=\s*[rbuRBU]?(?P<q>['"]).+?(?P=q)""", re.MULTILINE
+)
+_ENV_ASSIGNMENT = re.compile(
+    r"""os\.environ\[\s*['"](?P<name>\w+)['"]\s*\]\s*=\s*[rbuRBU]?(?P<q>['"]).+?(?P=q)"""
+)
+REDACTED = "***"
+
+
+def words(name: str) -> list[str]:
+    """A key or variable name split into lowercase words (camelCase, snake_case, SHOUTING)."""
+    return [w.lower() for w in _WORD.findall(str(name))]
+
+
+def is_secret_name(name: Any) -> bool:
+    """Whether a config key, trait or environment variable name names a secret."""
+    parts = words(str(name))
+    if not parts:
+        return False
+    flat = "".join(parts)
+    if flat.startswith(_REFERENCE_PREFIXES) or parts[-1] in ("name", "ref", "url", "file", "path"):
+        return False
+    last = parts[-1]
+    if last in _SECRET_WORDS or last.rstrip("s").endswith(("secret", "token", "password")):
+        # plural "secrets" is usually a list of Secret names (imagePullSecrets): a reference
+        return not (last == "secrets" and len(parts) > 1 and parts[-2] in ("pull", "image"))
+    if last in ("key", "keys") and len(parts) > 1 and parts[-2] in _KEY_QUALIFIERS:
+        return True
+    return flat in ("cookiesecret", "authtoken", "apikey", "cryptokey")
+
+
+def url_has_secret(url: str) -> bool:
+    """Whether a URL carries a password in its user info or a password-like query parameter."""
+    try:
+        parts = urlsplit(url)
+        if parts.password:
+            return True
+        return any(_is_query_secret(k) for k, _ in parse_qsl(parts.query, keep_blank_values=True))
+    except ValueError:  # an invalid URL (bad port, bad IPv6): judged by its text alone
+        return "@" in url.partition("://")[2].partition("/")[0] or "password" in url.lower()
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password and password-like query values replaced by ``***``."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if parts.password is not None:
+            user, _, host = netloc.rpartition("@")
+            netloc = f"{user.partition(':')[0]}:{REDACTED}@{host}"
+        query = "&".join(
+            f"{k}={REDACTED if _is_query_secret(k) else v}"
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        )
+        return parts._replace(netloc=netloc, query=query if parts.query else "").geturl()
+    except ValueError:
+        scheme, sep, rest = url.partition("://")
+        host = rest.partition("/")[0].rpartition("@")[2]
+        return f"{scheme}{sep}{REDACTED}@{host}/..." if "@" in rest else f"{scheme}{sep}..."
+
+
+def _is_query_secret(name: str) -> bool:
+    return name.lower() in _QUERY_SECRETS or is_secret_name(name)
+
+
+def extraconfig_secrets(code: str) -> list[str]:
+    """``c.Class.trait = '...'`` (and ``os.environ['X'] = '...'``) assignments of secrets."""
+    found = [
+        f"c.{m['cls']}.{m['trait']}"
+        for m in _ASSIGNMENT.finditer(code)
+        if is_secret_name(m["trait"])
+    ]
+    found += [
+        f"os.environ[{m['name']!r}]"
+        for m in _ENV_ASSIGNMENT.finditer(code)
+        if is_secret_name(m["name"])
+    ]
+    return found
+
+
+def is_reference(value: Any) -> bool:
+    """A value that points at a secret instead of holding it (``valueFrom: secretKeyRef``)."""
+    return isinstance(value, Mapping) and ("valueFrom" in value or "secretKeyRef" in value)
+
+
+def secret_leaves(tree: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Paths of values in a values tree that hold, or look like they hold, a secret.
+
+    Walked: maps by key name, lists (``extraEnv`` as a list of ``{name, value}``), URLs with a
+    password, and extraConfig code with secret assignments. Empty values and references to
+    Kubernetes Secrets are not secrets.
+    """
+    if isinstance(tree, Mapping):
+        if "name" in tree and "value" in tree and isinstance(tree.get("name"), str):
+            # an environment entry {name: X, value: ...}: judged by the variable's name
+            if is_secret_name(tree["name"]) and _literal(tree["value"]):
+                yield (*path, str(tree["name"]))
+            return
+        for key, value in tree.items():
+            here = (*path, str(key))
+            if _holds_secret(path, str(key), value):
+                yield here
+            else:
+                yield from secret_leaves(value, here)
+    elif isinstance(tree, list):
+        for index, item in enumerate(tree):
+            yield from secret_leaves(item, (*path, str(index)))
+
+
+def _holds_secret(parent: tuple[str, ...], key: str, value: Any) -> bool:
+    """Whether one entry of a map holds a secret: by its name, or as a URL or code."""
+    if is_secret_name(key) or (*parent[-1:], key) in _SECRET_CHILDREN:
+        return _literal(value)
+    if isinstance(value, str) and "://" in value:
+        return url_has_secret(value)
+    return isinstance(value, str) and "c." in value and bool(extraconfig_secrets(value))
+
+
+def _literal(value: Any) -> bool:
+    """A value that could be a secret: a non-empty scalar, or a list/map of them."""
+    if value is None or value == "" or is_reference(value) or isinstance(value, bool):
+        return False
+    if isinstance(value, Mapping):
+        return any(_literal(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_literal(v) for v in value)
+    return True
