@@ -454,7 +454,9 @@ def test_the_hub_binds_127_0_0_1_whatever_the_stack_says(tmp_path, monkeypatch):
                 "ConfigurableHTTPProxy": {"api_url": "http://0.0.0.0:9997"},
                 "Spawner": {"ip": "0.0.0.0", "port": 8888},
             },
-            "extraConfig": {"zz-open-up": "c.JupyterHub.hub_connect_ip = '0.0.0.0'"},
+            "extraConfig": {"zz-open-up": "c.JupyterHub.hub_connect_ip = '0.0.0.0'\n"
+                                          "c.PreviewSpawner.ip = '0.0.0.0'\n"
+                                          "c.JupyterHub.proxy_class = 'traefik'"},
         }
     )  # fmt: skip
     config = load_preview_config(settings, tmp_path, monkeypatch)
@@ -464,7 +466,9 @@ def test_the_hub_binds_127_0_0_1_whatever_the_stack_says(tmp_path, monkeypatch):
     assert hub.hub_bind_url == "http://127.0.0.1:8081"
     assert hub.hub_ip == hub.hub_connect_ip == "127.0.0.1"
     assert config.ConfigurableHTTPProxy.api_url == "http://127.0.0.1:8001"
-    assert (config.Spawner.ip, config.Spawner.port) == ("127.0.0.1", 0)
+    for section in ("Spawner", "LocalProcessSpawner", "PreviewSpawner"):
+        assert (config[section].ip, config[section].port) == ("127.0.0.1", 0)
+    assert config.JupyterHub.proxy_class == "configurable-http-proxy"
     assert config.JupyterHub.spawner_class == "up2u_jupyter.previewspawner.PreviewSpawner"
 
 

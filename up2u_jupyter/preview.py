@@ -52,9 +52,12 @@ STOP_SECONDS = 10
 STOP_SIGNALS = (signal.SIGHUP, signal.SIGINT, signal.SIGTERM)
 PINNED = {
     "JupyterHub": ("bind_url", "ip", "port", "hub_bind_url", "hub_ip", "hub_port",
-                   "hub_connect_ip", "hub_connect_url", "db_url", "spawner_class"),
+                   "hub_connect_ip", "hub_connect_url", "db_url", "spawner_class",
+                   "proxy_class"),
     "ConfigurableHTTPProxy": ("api_url", "command", "should_start"),
     "Spawner": ("ip", "port", "cmd"),
+    "LocalProcessSpawner": ("ip", "port"),
+    "PreviewSpawner": ("ip", "port"),
 }  # fmt: skip
 """``hub.config`` keys the preview sets itself, after the stack's config (preview_config.py)."""
 

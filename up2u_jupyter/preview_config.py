@@ -35,6 +35,7 @@ c.JupyterHub.hub_connect_url = hub_url
 c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
 c.JupyterHub.cleanup_servers = True  # stopping the hub stops every user server
 
+c.JupyterHub.proxy_class = "configurable-http-proxy"
 c.ConfigurableHTTPProxy.should_start = True
 c.ConfigurableHTTPProxy.command = [plan["chp"]]
 c.ConfigurableHTTPProxy.api_url = f"http://{host}:{ports['proxy_api']}"
@@ -45,9 +46,11 @@ c.ConfigurableHTTPProxy.auth_token = chart.get_secret_value(
 c.JupyterHub.spawner_class = "up2u_jupyter.previewspawner.PreviewSpawner"
 c.PreviewSpawner.home_dir_template = str(state / "users" / "{username}")
 c.PreviewSpawner.lab_settings_dir = plan["lab_settings_dir"]
-c.Spawner.ip = host
-c.Spawner.port = 0  # a free port per server, whatever the stack's pod port is
-c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]
+for spawner in (c.Spawner, c.LocalProcessSpawner, c.PreviewSpawner):
+    # every section a stack could address for our class; PreviewSpawner's is the one that wins
+    spawner.ip = host
+    spawner.port = 0  # a free port per server, whatever the stack's pod port is
+c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]  # the image's is not here
 c.Spawner.start_timeout = 60
 c.Spawner.http_timeout = 60
 if os.geteuid() == 0:

@@ -95,8 +95,10 @@ class PreviewSpawner(SimpleLocalProcessSpawner):  # type: ignore[misc]
     async def start(self) -> tuple[str, int]:
         """Start the server, then report it only when its port accepts connections."""
         ip, port = await super().start()
-        deadline = asyncio.get_running_loop().time() + self.http_timeout
-        while asyncio.get_running_loop().time() < deadline:
+        # within start_timeout, which the hub applies to start(); the hub then checks HTTP itself
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + min(self.http_timeout, self.start_timeout - 1)
+        while loop.time() < deadline:
             if self.proc.poll() is not None:
                 break  # it died: the hub's own check reports that
             try:
