@@ -435,7 +435,7 @@ def load_preview_config(settings, tmp_path, monkeypatch):
     plan = local_plan(settings, PORTS)
     plan_file = tmp_path / "plan.json"
     plan_file.write_text(
-        json.dumps({"values": plan.values, "host": plan.host, "ports": vars(PORTS),
+        json.dumps({"values": plan.values, "env": plan.env, "host": plan.host, "ports": vars(PORTS),
                     "state": str(tmp_path), "chp": "chp", "lab_settings_dir": "lab"})
     )  # fmt: skip
     monkeypatch.setenv("UP2U_PREVIEW_PLAN", str(plan_file))

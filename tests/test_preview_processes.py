@@ -11,6 +11,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -105,7 +106,7 @@ def test_a_bad_port_is_a_usage_error_and_starts_nothing(bad):
 
 
 def test_every_server_listens_on_127_0_0_1_whatever_the_stack_says(project_dir):
-    stack = yaml_stack_with_open_addresses()
+    stack = open_addresses_stack()
     write_stack(project_dir, "open", stack)
     from up2u_jupyter.stackfile import load_stack
 
@@ -120,7 +121,7 @@ def test_every_server_listens_on_127_0_0_1_whatever_the_stack_says(project_dir):
     assert {ip for ip, _ in listening} == {"127.0.0.1"}
 
 
-def yaml_stack_with_open_addresses() -> dict[str, object]:
+def open_addresses_stack() -> dict[str, object]:
     """The dev stack's auth with helmValues asking for every interface, both ways."""
     from tests.conftest import EDUTEAMS
 
@@ -138,3 +139,33 @@ def yaml_stack_with_open_addresses() -> dict[str, object]:
             }
         },
     }
+
+
+def started_by(pid: int) -> list[psutil.Process]:
+    """Live processes that a preview with this pid started (its hub carries the pid)."""
+    found = []
+    for proc in psutil.process_iter():
+        try:
+            if proc.environ().get("UP2U_PREVIEW_PID") == str(pid) and proc.status() != "zombie":
+                found.append(proc)
+        except psutil.Error:
+            continue
+    return found
+
+
+def test_an_invalid_stack_config_is_one_line_and_leaves_nothing(project_dir):
+    # the hub starts before the stack is read (to overlap its import time): it must not stay
+    write_stack(project_dir, "bad", {**open_addresses_stack(), "cull": {"every": -1}})
+    before = set(Path(tempfile.gettempdir()).glob("up2u-preview-bad-*"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "up2u_jupyter", "preview", "--stack", "bad",
+         "--project-dir", str(project_dir), "--port", str(free_port())],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert (
+        err.startswith("error: up2u-jupyter:cull.every (stack bad): -1: ") and err.count("\n") == 1
+    )
+    assert started_by(process.pid) == []
+    assert set(Path(tempfile.gettempdir()).glob("up2u-preview-bad-*")) == before

@@ -19,7 +19,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,8 +48,11 @@ THEME_EXTENSION = "@up2u/jupyterlab-theme"
 CHP = REPO / "node_modules" / ".bin" / "configurable-http-proxy"
 HOST = "127.0.0.1"
 STARTUP_SECONDS = 90
+PROVIDER_NICENESS = 5
 STOP_SECONDS = 10
 STOP_SIGNALS = (signal.SIGHUP, signal.SIGINT, signal.SIGTERM)
+PREVIEWABLE = ("generic-oauth", "dummy", "tmp")
+"""Authenticators (the chart's ``authenticator_class`` names) whose sign-in runs locally."""
 PINNED = {
     "JupyterHub": ("bind_url", "ip", "port", "hub_bind_url", "hub_ip", "hub_port",
                    "hub_connect_ip", "hub_connect_url", "db_url", "spawner_class",
@@ -89,6 +92,8 @@ class Plan:
     """JupyterLab gets the Up2U theme and theme/overrides.json (the user image is ours)."""
     provider_users: list[dict[str, Any]] = field(default_factory=list)
     """The local identity provider's user table: ``{"sub": ..., <claim>: ...}`` each."""
+    oidc: bool = False
+    """The stack signs in with OpenID Connect: the preview runs a local provider."""
 
 
 def local_plan(
@@ -97,17 +102,22 @@ def local_plan(
     templates: Path = TEMPLATES,
     secret_env: list[str] | None = None,
 ) -> Plan:
-    """The stack's own values (values.py), with what cannot exist locally swapped out."""
-    auth = settings.auth
-    if auth.type in OAUTH_TYPES and auth.type != "generic-oauth":
-        raise PreviewError(
-            f"auth.type {auth.type} signs in at {auth.type.title()}, which the preview cannot "
-            "reach; preview a generic-oauth, dummy or tmp stack"
-        )
+    """The stack's own values (values.py), with what cannot exist locally swapped out.
+
+    Every decision reads the values (what the chart's hub would read), not the settings, so
+    that values passed through ``helmValues`` count as they do on the cluster.
+    """
     # generated per run, as pulumi-random does per stack
     chart_secrets = ChartSecrets(*(secrets.token_hex(32) for _ in range(4)))
     env_names = secret_env or []
     values = build_values(settings, chart_secrets, env_names)
+    authenticator = values["hub"]["config"].get("JupyterHub", {}).get("authenticator_class")
+    if authenticator not in PREVIEWABLE:
+        where = f"at {authenticator.title()}" if authenticator in OAUTH_TYPES else "elsewhere"
+        raise PreviewError(
+            f"auth.type {authenticator} signs in {where}, which the preview cannot reach; "
+            "preview a generic-oauth, dummy or tmp stack"
+        )
     public = f"http://{HOST}:{ports.public}"
     swaps = [
         "KubeSpawner -> a local spawner: one JupyterLab process per user in a temporary home "
@@ -116,15 +126,16 @@ def local_plan(
         "hub database -> SQLite in the temporary state folder",
         "chart secrets (proxy token, cookie secret, auth-state key) -> generated for this run",
         _templates_swap(values, templates),
-        f"HTTPS ({settings.https.mode}) -> plain HTTP on {HOST}",
+        f"HTTPS ({_https_mode(values)}) -> plain HTTP on {HOST}",
         _listening_swap(values),
     ]
     env = credentials.preview_env(settings, env_names)
     plan = Plan(values, swaps, env, sign_in_as=_named_users(values))
     plan.lab_theme, theme_swap = _lab_theme(values)
     swaps.append(theme_swap)
-    section = values["hub"]["config"][AUTHENTICATOR_CLASSES[auth.type]]
-    if auth.type == "generic-oauth":
+    if authenticator == "generic-oauth":
+        section = values["hub"]["config"].setdefault(AUTHENTICATOR_CLASSES[authenticator], {})
+        deployed_at = section.get("authorize_url")
         oidc = f"http://{HOST}:{ports.oidc}"
         section |= {
             "authorize_url": f"{oidc}/oauth2/authorize",
@@ -133,20 +144,28 @@ def local_plan(
             "oauth_callback_url": f"{public}/hub/oauth_callback",
         }
         swaps.append(
-            f"identity provider {auth.authorize_url} -> local OpenID Connect provider {oidc} "
-            f"(sign in as any {auth.username_claim}); client secret -> a local one"
+            f"identity provider {deployed_at} -> local OpenID Connect provider {oidc} "
+            f"(sign in as any {section.get('username_claim', 'preferred_username')}); "
+            "client secret -> a local one"
         )
+        plan.oidc = True
         plan.provider_users = provider_users(section)
     for spec in credentials.SECRETS:
         if spec.required(settings) and spec.preview is not None and spec.key != "oauthClientSecret":
             swaps.append(f"{spec.key} -> {spec.preview!r}")
     if env_names:
         swaps.append(f"secretEnv {', '.join(env_names)} -> local stand-ins (preview-<name>)")
-    if settings.hub.db.type == "postgres":
+    database = (values["hub"].get("db") or {}).get("type")
+    if database not in (None, "sqlite-pvc", "sqlite-memory"):
         values["hub"]["db"] = {"type": "sqlite-pvc"}
-        swaps.append("PostgreSQL -> SQLite")
+        swaps.append(f"hub.db.type {database} -> SQLite")
     swaps += _singleuser_swaps(values)
     return plan
+
+
+def _https_mode(values: Mapping[str, Any]) -> str:
+    https = (values.get("proxy") or {}).get("https") or {}
+    return str(https.get("type", "letsencrypt")) if https.get("enabled") else "none"
 
 
 def _templates_swap(values: dict[str, Any], templates: Path) -> str:
@@ -298,7 +317,14 @@ class _Child:
 class Preview:
     """A running preview; use as a context manager (``with Preview(...) as preview``)."""
 
-    def __init__(self, settings: Settings, stack: str, port: int = 8000, keep: bool = False):
+    def __init__(
+        self,
+        settings: Settings | Callable[[], Settings],
+        stack: str,
+        port: int = 8000,
+        keep: bool = False,
+    ):
+        """``settings`` may be a function that reads them: it runs once the hub is starting."""
         if not 1 <= port <= 65535:  # before anything exists, so nothing can be left behind
             raise PreviewError(f"{port} is not a port; use 1 to 65535")
         self.settings = settings
@@ -334,24 +360,33 @@ class Preview:
         self.stop()
 
     def start(self) -> None:
-        """Start the identity provider and JupyterHub together; wait until both answer."""
+        """Start JupyterHub and the identity provider together; wait until both answer.
+
+        The hub starts first, before the stack's settings are read and the plan is made: it
+        spends its first seconds importing JupyterHub and reads the plan (which it waits for)
+        only when it loads its config, so that work overlaps instead of adding up.
+        """
         require_node()
         require_free(self.ports.public)
-        self.plan = plan = local_plan(self.settings, self.ports)
-        waits = []
-        if self.settings.auth.type == "generic-oauth":
-            users = [f"--user-claims={json.dumps(user)}" for user in plan.provider_users]
-            self._spawn(
-                "oidc-provider",
-                [sys.executable, "-m", "oidc_provider_mock", "--host", plan.host,
-                 "--port", str(self.ports.oidc), *users],
-            )  # fmt: skip
-            waits.append((f"{self.oidc_url}/.well-known/openid-configuration", "oidc-provider"))
         plan_file = self.state / "plan.json"
-        plan_file.write_text(
+        path = [str(REPO), str(Z2JH_PATH), os.environ.get("PYTHONPATH")]
+        env = {
+            **os.environ,
+            "UP2U_PREVIEW_PLAN": str(plan_file),
+            "UP2U_PREVIEW_PID": str(os.getpid()),
+            "PYTHONPATH": os.pathsep.join(filter(None, path)),
+        }
+        config = Path(__file__).with_name("preview_config.py")
+        self._spawn("jupyterhub", [sys.executable, "-m", "jupyterhub", "-f", str(config)], env=env)
+        if not isinstance(self.settings, Settings):
+            self.settings = self.settings()  # a config error stops the hub (__enter__)
+        self.plan = plan = local_plan(self.settings, self.ports)
+        written = plan_file.with_suffix(".partial")
+        written.write_text(
             json.dumps(
                 {
                     "values": plan.values,
+                    "env": plan.env,
                     "host": plan.host,
                     "ports": vars(self.ports),
                     "state": str(self.state),
@@ -360,16 +395,20 @@ class Preview:
                 }
             )
         )
-        path = [str(REPO), str(Z2JH_PATH), os.environ.get("PYTHONPATH")]
-        env = {
-            **os.environ,
-            **plan.env,
-            "UP2U_PREVIEW_PLAN": str(plan_file),
-            "PYTHONPATH": os.pathsep.join(filter(None, path)),
-        }
-        config = Path(__file__).with_name("preview_config.py")
-        self._spawn("jupyterhub", [sys.executable, "-m", "jupyterhub", "-f", str(config)], env=env)
-        waits.append((f"http://{HOST}:{self.ports.public}/hub/health", "jupyterhub"))
+        written.replace(plan_file)  # whole or not at all: the hub is waiting for it
+        waits = [(f"http://{HOST}:{self.ports.public}/hub/health", "jupyterhub")]
+        if plan.oidc:
+            users = [f"--user-claims={json.dumps(user)}" for user in plan.provider_users]
+            provider = self._spawn(
+                "oidc-provider",
+                [sys.executable, "-m", "oidc_provider_mock", "--host", plan.host,
+                 "--port", str(self.ports.oidc), *users],
+            )  # fmt: skip
+            # Needed only at sign-in: on a busy 2-core machine it yields the CPU to the hub
+            # while both start (raising one's own niceness needs no privilege).
+            with suppress(psutil.Error):
+                provider.nice(PROVIDER_NICENESS)
+            waits.append((f"{self.oidc_url}/.well-known/openid-configuration", "oidc-provider"))
         self._wait_http(waits)
         self._refresh()
         self._proxy = next(
@@ -447,10 +486,11 @@ class Preview:
         for child in self.children:
             lines.append(f"  running {child.name} (pid {child.process.pid}, log {child.log})")
         lines.append(f"  running configurable-http-proxy 5.2.0 on {HOST}:{self.ports.public}")
-        if self.settings.cull.enabled:
+        cull = self.plan.values.get("cull") or {}
+        if cull.get("enabled", True):
             lines.append(
-                f"  running jupyterhub-idle-culler (timeout {self.settings.cull.timeout}s, "
-                f"every {self.settings.cull.every}s)"
+                f"  running jupyterhub-idle-culler (timeout {cull.get('timeout')}s, "
+                f"every {cull.get('every')}s)"
             )
         lines.append("swapped for local running:")
         lines += [f"  {swap}" for swap in self.plan.swaps]
@@ -462,7 +502,9 @@ class Preview:
         lines.append(f"state: {self.state}" + (" (kept)" if self.keep else " (removed on exit)"))
         return lines
 
-    def _spawn(self, name: str, argv: list[str], env: Mapping[str, str] | None = None) -> None:
+    def _spawn(
+        self, name: str, argv: list[str], env: Mapping[str, str] | None = None
+    ) -> psutil.Process:
         log = self.state / f"{name}.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
@@ -475,7 +517,8 @@ class Preview:
                 start_new_session=True,  # a terminal's Ctrl-C reaches us, and we stop them
             )
         self.children.append(_Child(name, process, log))
-        self._seen[process.pid] = psutil.Process(process.pid)
+        self._seen[process.pid] = proc = psutil.Process(process.pid)
+        return proc
 
     def _refresh(self) -> None:
         for child in self.children:
@@ -567,7 +610,10 @@ def register(commands: Any) -> None:
 
 def run_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``preview``: the stack's hub on 127.0.0.1 until Ctrl-C, SIGTERM or SIGHUP."""
-    _, settings = load_stack(args.project_dir, args.stack)
+
+    def settings() -> Settings:
+        return load_stack(args.project_dir, args.stack)[1]
+
     try:
         run(settings, args.stack, args.port, args.keep, out)
     except PreviewError as error:
@@ -576,7 +622,13 @@ def run_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def run(settings: Settings, stack: str, public_port: int, keep: bool, out: TextIO) -> None:
+def run(
+    settings: Settings | Callable[[], Settings],
+    stack: str,
+    public_port: int,
+    keep: bool,
+    out: TextIO,
+) -> None:
     """``preview``: start, print what runs, wait for a stop signal or a stopped piece."""
     with _stop_on_signals():
         try:

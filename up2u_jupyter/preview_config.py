@@ -10,11 +10,20 @@ preview listen beyond 127.0.0.1 or use another spawner, proxy or database.
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 from up2u_jupyter.hubconfig import apply_values
 
-plan = json.loads(Path(os.environ["UP2U_PREVIEW_PLAN"]).read_text())
+plan_file = Path(os.environ["UP2U_PREVIEW_PLAN"])
+# The preview starts this hub before it has made the plan, so that JupyterHub's import time
+# overlaps its own work; wait for the plan, and give up if the preview is gone.
+while not plan_file.exists():
+    if os.getppid() != int(os.environ["UP2U_PREVIEW_PID"]):
+        sys.exit("the preview that started this hub is gone")
+    time.sleep(0.01)
+plan = json.loads(plan_file.read_text())
+os.environ.update(plan["env"])  # the stand-ins for the stack's secrets (hub.extraEnv)
 values, ports, state, host = plan["values"], plan["ports"], Path(plan["state"]), plan["host"]
 hub_url = f"http://{host}:{ports['hub']}"
 
