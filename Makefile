@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STACK ?= dev
 
 .PHONY: install test lint unit values check diff values-diff health policy-venv image-matrix hadolint \
-	preview preview-deps theme-wheel bench-preview clean
+	preview preview-deps theme-wheel bench-preview authenticator-catalogue clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -98,6 +98,23 @@ policy/venv/.installed: policy/requirements.txt
 ## image-matrix: the images under images/ as a JSON list (the images workflow builds each)
 image-matrix:
 	@$(PYTHON) -c 'import json, pathlib; print(json.dumps(sorted(p.parent.name for p in pathlib.Path("images").glob("*/Dockerfile"))))'
+
+## authenticator-catalogue: rewrite up2u_jupyter/data/authenticators-$(CHART).json from the
+## hub image's pins (a throwaway virtualenv under /tmp gets exactly those packages from PyPI)
+CHART ?= 4.4.0
+CHART_REFERENCE ?= ../shared/z2jh/$(CHART)
+CATALOGUE_VENV := /tmp/up2u-authenticator-catalogue-$(CHART)
+CATALOGUE_OUT ?= $(CURDIR)/up2u_jupyter/data
+authenticator-catalogue:
+	rm -rf $(CATALOGUE_VENV)
+	$(PYTHON) -m venv $(CATALOGUE_VENV)
+	$(CATALOGUE_VENV)/bin/pip install --quiet --disable-pip-version-check \
+		-r $(CHART_REFERENCE)/hub-image-requirements.txt
+	cd /tmp && PYTHONPATH=$(CURDIR) $(CATALOGUE_VENV)/bin/python -W ignore \
+		-m up2u_jupyter.authenticators_catalogue --chart $(CHART) \
+		--pins $(abspath $(CHART_REFERENCE))/hub-image-requirements.txt \
+		--out $(CATALOGUE_OUT)/authenticators-$(CHART).json
+	rm -rf $(CATALOGUE_VENV)
 
 clean:
 	rm -rf $(VENV) policy/venv .pytest_cache .mypy_cache .ruff_cache

@@ -114,6 +114,37 @@ def images_pinned(args: ResourceValidationArgs, report_violation: Report) -> Non
             )
 
 
+def _image_tag(image: str) -> str | None:
+    """The tag of an image reference (``name:tag``, ``name@sha256:...`` counts as pinned)."""
+    if "@" in image:
+        return image.rsplit("@", 1)[1]
+    name, _, tag = image.rpartition(":")
+    return tag if name and "/" not in tag else None
+
+
+def profiles_limited_and_pinned(args: ResourceValidationArgs, report_violation: Report) -> None:
+    values = _protected_release(args)
+    if values is None:
+        return
+    for index, profile in enumerate(_get(values, "singleuser.profileList") or []):
+        override = _get(profile, "kubespawner_override") or {}
+        name = f"profile {_get(profile, 'slug') or index}"
+        for resource, trait in (("cpu", "cpu_limit"), ("memory", "mem_limit")):
+            if override.get(trait) is None and _get(values, f"singleuser.{resource}.limit") is None:
+                report_violation(
+                    f"{name} has no {resource} limit; set up2u-jupyter:profiles.{index}."
+                    f"{resource}.limit (or singleuser.{resource}.limit)",
+                    None,
+                )
+        image = override.get("image")
+        if image is not None and _image_tag(str(image)) in (None, "", "latest"):
+            report_violation(
+                f"{name} image {image} is not pinned; set up2u-jupyter:profiles.{index}."
+                "image.tag to a version",
+                None,
+            )
+
+
 def release_protected(args: ResourceValidationArgs, report_violation: Report) -> None:
     if _protected_release(args) is not None and not args.opts.protect:
         report_violation(
@@ -148,6 +179,11 @@ POLICIES = [
     _mandatory("user-limits-set", "Protected stacks limit user CPU and memory.", user_limits_set),
     _mandatory("images-pinned", "Protected stacks deploy pinned image tags.", images_pinned),
     _mandatory("release-protected", "Protected stacks protect the release.", release_protected),
+    _mandatory(
+        "profiles-limited-and-pinned",
+        "Protected stacks limit every server profile and pin its image.",
+        profiles_limited_and_pinned,
+    ),
     ResourceValidationPolicy(
         name="active-server-limit-set",
         description="Every stack limits the number of concurrent user servers.",

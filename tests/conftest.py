@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
+from up2u_jupyter.dotted import set_path
+
 ROOT = Path(__file__).resolve().parent.parent
 CHART_DIR = ROOT.parent / "shared" / "z2jh" / "4.4.0"
 
@@ -31,11 +33,7 @@ def minimal_config(**overrides: Any) -> dict[str, Any]:
 def with_path(config: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
     """A copy of ``config`` with one nested key (``a.b.c``) set."""
     result = copy.deepcopy(config)
-    node = result
-    *parents, last = dotted.split(".")
-    for part in parents:
-        node = node.setdefault(part, {})
-    node[last] = value
+    set_path(result, dotted, value)
     return result
 
 

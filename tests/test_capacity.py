@@ -23,7 +23,7 @@ def test_prod_figures():
     result = capacity.plan(prod)  # nodes of 4 cores / 16Gi
     assert result.users == 100
     assert (result.cpu_guarantee, result.cpu_limit) == (Decimal(50), Decimal(200))
-    assert (result.memory_guarantee, result.memory_limit) == (100 * G, 200 * G)
+    assert (result.memory_guarantee, result.memory_limit) == (100 * GI, 200 * GI)
     assert result.storage == 1000 * G
     assert result.users_per_node == 8  # 4 cores / 0.5; memory would allow 17
     assert result.nodes == 13  # ceil(100 / 8)
@@ -91,3 +91,59 @@ def test_absurd_node_sizes_are_usage_errors(cpu):
     assert run(argv, out, err) == 2
     assert err.getvalue().startswith("error: argument --node-cpu: ")
     assert len(err.getvalue().splitlines()) == 1 and len(err.getvalue()) < 200
+
+
+PROFILED = {
+    "hub": {"activeServerLimit": 20},
+    "singleuser": {
+        "cpu": {"limit": 1, "guarantee": 0.25},
+        "memory": {"limit": "2G", "guarantee": "1G"},
+    },
+    "profiles": [
+        {"slug": "small", "displayName": "Small", "default": True},
+        {"slug": "course", "displayName": "Course", "cpu": {"limit": 2, "guarantee": 1},
+         "memory": {"limit": "8G", "guarantee": "4G"}},
+    ],
+}  # fmt: skip
+
+
+def test_each_profile_has_its_figures_and_the_totals_are_the_worst_case():
+    result = capacity.plan(settings_of(**PROFILED), "4", "16G")
+    small, course = result.profiles
+    assert (small.slug, small.cpu_guarantee, small.memory_guarantee) == (
+        "small",
+        Decimal("0.25"),
+        G,
+    )
+    assert (small.users_per_node, small.nodes) == (16, 2)  # cpu 4/0.25, memory 16/1
+    assert (course.cpu_guarantee, course.memory_limit) == (Decimal(1), 8 * G)
+    assert (course.users_per_node, course.nodes) == (4, 5)  # 20 users, 4 a node
+    assert result.worst_profile == "course"
+    assert (result.cpu_guarantee, result.memory_guarantee) == (Decimal(20), 80 * G)
+    assert result.nodes == 5
+
+
+def test_a_profile_that_fits_no_node_is_the_worst_case_and_warned():
+    config = {**PROFILED, "profiles": [*PROFILED["profiles"], {"slug": "huge", "displayName": "H",
+              "cpu": {"limit": 8, "guarantee": 8}}]}  # fmt: skip
+    result = capacity.plan(settings_of(**config), "4", "16G")
+    assert result.worst_profile == "huge" and result.nodes is None
+    assert "profile huge: one user's guarantees do not fit on a node of this size" in (
+        result.warnings
+    )
+    assert "profile huge: one user's CPU limit (8 cores) is more than a node has (4)" in (
+        result.warnings
+    )
+
+
+def test_the_report_lists_profiles_then_the_worst_case():
+    lines = capacity.report(capacity.plan(settings_of(**PROFILED), "4", "16G"), "dev")
+    assert lines[1].startswith("  profile small   per user: guaranteed 0.25 cores, 1.0 G (0.9 Gi)")
+    assert lines[2].endswith("; all on it: 5 nodes")
+    assert lines[3] == "  worst case: every user on profile course"
+    assert lines[4] == "  user CPU        guaranteed 20 cores, limit 40 cores"
+
+
+def test_without_profiles_the_report_is_unchanged():
+    lines = capacity.report(capacity.plan(settings_of(hub={"activeServerLimit": 2})), "x")
+    assert not any("profile" in line for line in lines)

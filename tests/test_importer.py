@@ -1,23 +1,34 @@
-"""import-values: old z2jh values files (chart 0.9 to 4.x) -> stack files that deploy the same."""
+"""import-values: each converter alone, the command's promises, and the hand-written old files.
 
-import io
+The corpus modelled on public deployments is tested in test_importer_corpus.py; here each
+section converter is exercised on the smallest document that shows one behaviour.
+"""
+
+import os
 import re
-from pathlib import Path
+import stat
+from typing import Any
 
 import jsonschema
 import pytest
-import yaml
 
 from tests.conftest import ROOT
-from up2u_jupyter.cli import run
-from up2u_jupyter.importer import ValuesFileError, convert
-from up2u_jupyter.settings import load_settings
+from tests.importer_helpers import (
+    FILES,
+    call,
+    import_values,
+    needs_auth_options,
+    rendered,
+    stack_values,
+)
+from up2u_jupyter.importer import ValuesFileError, convert, detect_era
+from up2u_jupyter.importer.extraconfig import analyse
+from up2u_jupyter.importer.history import ERAS, era_of
 from up2u_jupyter.stackfile import read_stack_config
-from up2u_jupyter.values import coalesce, offline_values
+from up2u_jupyter.values import coalesce
 
-FILES = Path(__file__).parent / "values_files"
 EDUTEAMS_AUTHORIZE = "https://proxy.eduteams.org/saml2sp/OIDC/authorization"
-# what each file lacks and the operator supplies on the command line
+# what each hand-written file lacks and the operator supplies on the command line
 EXTRA_ARGS = {
     "chart-0.9-up2u.yaml": [
         "--domain",
@@ -31,67 +42,62 @@ EXTRA_ARGS = {
     "chart-4.x-tmp.yaml": [],
     "chart-0.9-dummy.yaml": [],
 }
+# the files whose authenticator settings include traits only auth.options can carry
+WITH_OPTIONS = {"chart-0.9-github.yaml", "chart-3.x-generic.yaml"}
 
 
-def call(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = run([str(a) for a in argv], out, err)
-    return code, out.getvalue(), err.getvalue()
+def _files() -> list[Any]:
+    return [
+        pytest.param(name, marks=[needs_auth_options] if name in WITH_OPTIONS else [])
+        for name in sorted(EXTRA_ARGS)
+    ]
 
 
 def import_file(project_dir, name, *extra, stack="imported"):
-    return call(
-        "import-values",
-        FILES / name,
-        "--stack",
-        stack,
-        "--project-dir",
-        project_dir,
-        *EXTRA_ARGS.get(name, []),
-        *extra,
-    )
+    return import_values(project_dir, FILES / name, *EXTRA_ARGS.get(name, []), *extra, stack=stack)
 
 
-def secrets_in(path: Path) -> set[str]:
-    return set(re.findall(r"TEST-SECRET-[\w-]+", path.read_text()))
+def secrets_in(text: str) -> set[str]:
+    return set(re.findall(r"(?:TEST-SECRET|CANARY)-[\w-]+", text))
 
 
-def imported_values(project_dir, stack="imported"):
-    config = read_stack_config(project_dir, stack)
-    return offline_values(load_settings(config.values, stack))
+def report_line(err: str, action: str, key: str) -> str:
+    match = re.search(rf"^  {action} +{re.escape(key)}  +(.*)$", err, re.M)
+    assert match, f"no {action} line for {key}"
+    return match.group(1)
 
 
-@pytest.mark.parametrize("name", sorted(EXTRA_ARGS))
+# --- the hand-written files -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", _files())
 def test_each_file_imports_to_a_stack_that_passes_check(project_dir, name):
     code, _, err = import_file(project_dir, name)
     assert code == 0, err
     assert call("check", "--stack", "imported", "--project-dir", project_dir)[0] == 0
 
 
-@pytest.mark.parametrize("name", sorted(EXTRA_ARGS))
+@pytest.mark.parametrize("name", _files())
 def test_imported_values_pass_the_chart_schema(project_dir, name, chart_defaults, chart_schema):
     assert import_file(project_dir, name)[0] == 0
-    merged = coalesce(chart_defaults, imported_values(project_dir))
+    merged = coalesce(chart_defaults, rendered(project_dir))
     validator = jsonschema.validators.validator_for(chart_schema)(chart_schema)
-    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(merged)]
-    assert errors == []
+    assert [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(merged)] == []
 
 
-@pytest.mark.parametrize("name", sorted(EXTRA_ARGS))
+@pytest.mark.parametrize("name", _files())
 def test_secrets_never_reach_the_stack_file_or_the_report(project_dir, name):
     code, out, err = import_file(project_dir, name)
     assert code == 0
-    planted = secrets_in(FILES / name)
+    planted = secrets_in((FILES / name).read_text())
     assert planted, "each test file plants at least one secret"
     written = (project_dir / "Pulumi.imported.yaml").read_text()
-    for secret in planted:
-        assert secret not in written
-        assert secret not in out + err
+    assert not secrets_in(written + out + err)
 
 
 def test_the_up2u_0_9_file_keeps_every_setting(project_dir):
     assert import_file(project_dir, "chart-0.9-up2u.yaml")[0] == 0
-    values = imported_values(project_dir)
+    values = rendered(project_dir)
     hub, user = values["hub"], values["singleuser"]
     oauth = hub["config"]["GenericOAuthenticator"]
     assert hub["activeServerLimit"] == 100 and hub["concurrentSpawnLimit"] == 10
@@ -99,9 +105,8 @@ def test_the_up2u_0_9_file_keeps_every_setting(project_dir):
     assert hub["templatePaths"] == ["/opt/templates"]
     assert user["image"] == {"name": "OUR-PROJECT/k8s-single-user", "tag": "v1.0"}
     assert user["cpu"] == {"limit": 2.0, "guarantee": 0.5}
-    assert user["memory"] == {"limit": "2G", "guarantee": "1G"}
+    assert user["memory"] == {"limit": 2_000_000_000, "guarantee": 1_000_000_000}  # bytes
     assert user["storage"]["capacity"] == "10G"
-    assert user["defaultUrl"] == "/lab"
     assert values["cull"] | {} == {
         "enabled": True,
         "timeout": 1800,
@@ -109,68 +114,37 @@ def test_the_up2u_0_9_file_keeps_every_setting(project_dir):
         "maxAge": 0,
         "users": False,
     }
-    assert values["prePuller"]["hook"] == {"enabled": True}
     assert values["scheduling"] == {"userScheduler": {"enabled": False}}
     assert values["proxy"]["https"] == {"enabled": True, "type": "offload"}
-    assert oauth["authorize_url"] == EDUTEAMS_AUTHORIZE
     assert oauth["token_url"] == "https://proxy.eduteams.org/OIDC/token"
-    assert oauth["userdata_url"] == "https://proxy.eduteams.org/OIDC/userinfo"
     assert oauth["username_claim"] == "sub"
-    assert oauth["login_service"] == "SSO"
-    assert oauth["scope"] == ["openid"]
     assert oauth["userdata_params"] == {"state": "state"}
     assert oauth["client_id"] == "up2u-client-id"
-    assert oauth["allow_all"] is True  # no allow rule before 4.0 meant everyone
-    assert hub["extraConfig"] == {}  # jupyter-labhub is superseded by defaultUrl
+    assert oauth["allow_all"] is True  # no allow rule before JupyterHub 5 meant everyone
+    assert hub["extraConfig"].get("imported") is None  # jupyter-labhub: superseded
 
 
 def test_without_domain_and_authorize_url_nothing_is_written(project_dir):
-    code, _, err = call(
-        "import-values",
-        FILES / "chart-0.9-up2u.yaml",
-        "--stack",
-        "new",
-        "--project-dir",
-        project_dir,
-    )
+    code, _, err = import_values(project_dir, FILES / "chart-0.9-up2u.yaml", stack="new")
     assert code == 1
     assert not (project_dir / "Pulumi.new.yaml").exists()
     assert "up2u-jupyter:domain: " in err and "(supply it with --domain HOST)" in err
     assert "(supply it with --set auth.authorizeUrl=VALUE)" in err
 
 
-def test_report_lists_every_key_of_the_old_file(project_dir):
-    _, _, err = import_file(project_dir, "chart-0.9-up2u.yaml")
-    for key in (
-        "proxy.secretToken",
-        "proxy.https.enabled/type",
-        "hub.image",
-        "hub.templatePaths",
-        "hub.activeServerLimit",
-        "hub.concurrentSpawnLimit",
-        "hub.extraConfig.imported",
-        "auth.custom.className",
-        "auth.custom.config.login_service",
-        "auth.custom.config.client_id",
-        "auth.custom.config.client_secret",
-        "auth.custom.config.token_url",
-        "auth.custom.config.userdata_url",
-        "auth.custom.config.userdata_method",
-        "auth.custom.config.userdata_params",
-        "auth.custom.config.username_key",
-        "auth.custom.config.scope",
-        "prePuller.hook.enabled",
-        "singleuser.defaultUrl",
-        "singleuser.image",
-        "singleuser.cpu",
-        "singleuser.memory",
-        "singleuser.storage.capacity",
-        "scheduling.userScheduler.enabled",
-        "cull.enabled",
-        "cull.timeout",
-        "cull.every",
-    ):
-        assert re.search(rf"^  \w+ +{re.escape(key)} ", err, re.M), key
+def test_problems_of_every_stage_are_reported_together(project_dir, tmp_path):
+    """An authenticator to choose, a missing domain and settings errors: one run, all lines."""
+    old = tmp_path / "old.yaml"
+    old.write_text(
+        "hub:\n  config:\n    JupyterHub: {authenticator_class: mycorp.SSOAuthenticator}\n"
+        "singleuser:\n  storage: {capacity: lots}\ncull: {timeout: 0}\n"
+    )
+    code, _, err = import_values(project_dir, old, "--set", "namespace=Bad")
+    assert code == 1
+    problems = err.split("the imported config needs:\n", 1)[1]
+    assert "mycorp.SSOAuthenticator' is not in the z2jh 4.4.0 hub image" in problems
+    assert "up2u-jupyter:namespace:" in problems
+    assert "supply it with --set namespace" not in problems  # a wrong value, not a missing one
 
 
 def test_report_prints_secret_commands_and_rotations(project_dir):
@@ -181,63 +155,58 @@ def test_report_prints_secret_commands_and_rotations(project_dir):
     ) in err
     assert "proxy token: hub and proxy restart once" in err
     assert "cookie secret: everyone is signed out once" in err
-    assert "auth.allowAll" in err and "keeps that explicitly (allowAll: true)" in err
+    assert "keeps that explicitly (allowAll: true)" in report_line(err, "added", "auth.allowAll")
+    assert "NOTE: sign-in stays open to everyone" in err
 
 
+@needs_auth_options
 def test_github_file_maps_organizations_renames_and_drops(project_dir):
     code, _, err = import_file(project_dir, "chart-0.9-github.yaml")
     assert code == 0, err
-    config = read_stack_config(project_dir, "imported").values
+    config = stack_values(project_dir)
     assert config["auth"] == {
         "type": "github",
+        "adminUsers": ["teacher1"],
+        "scope": ["read:org"],
         "clientId": "gh-client-id",
         "allowedOrganizations": ["school-org"],
-        "scope": ["read:org"],
-        "adminUsers": ["teacher1"],
+        "options": {"enable_auth_state": True},
     }
     assert config["domain"] == "hub.school.example.org"
     assert config["https"] == {"mode": "letsencrypt", "contactEmail": "it@school.example.org"}
     helm = config["helmValues"]
     assert helm["rbac"] == {"create": True}
     assert helm["proxy"]["chp"]["nodeSelector"] == {"pool": "core"}
-    assert helm["proxy"]["service"]["loadBalancerIP"] == "203.0.113.7"
-    assert helm["hub"]["config"]["JupyterHub"]["admin_access"] is True
-    assert helm["hub"]["config"]["Authenticator"]["enable_auth_state"] is True
+    assert helm["hub"]["containerSecurityContext"] == {"runAsUser": 1000}
     assert "image" not in helm.get("proxy", {}).get("chp", {})
-    assert "uid" not in helm.get("hub", {})
-    assert config["hub"]["extraConfig"] == {"timeouts": "c.Spawner.start_timeout = 600"}
-    assert "cmd" not in config["singleuser"]
     assert "auth-state key: auth state stored with the old key" in err
-    for dropped in (
-        "proxy.chp.image.name",
-        "hub.uid",
-        "singleuser.cmd",
-        "singleuser.cloudMetadata.enabled",
-    ):
-        assert re.search(rf"^  dropped +{re.escape(dropped)} ", err, re.M), dropped
+    assert "cmd" not in config["singleuser"]
 
 
 def test_google_file_strips_the_password_from_the_database_url(project_dir):
     code, _, err = import_file(project_dir, "chart-1.x-google.yaml")
     assert code == 0, err
-    config = read_stack_config(project_dir, "imported").values
+    config = stack_values(project_dir)
     assert config["hub"]["db"] == {
         "type": "postgres",
         "url": "postgresql+psycopg2://hub@db.uni.example.org:5432/jupyterhub",
     }
     assert config["auth"]["hostedDomain"] == ["uni.example.org"]
     assert config["auth"]["allowedUsers"] == ["student1@uni.example.org"]
-    assert "up2u-jupyter:dbPassword <the password from hub.db.url>" in err
+    assert "up2u-jupyter:dbPassword <the password in hub.db.url>" in err
     assert "up2u-jupyter:oauthClientSecret <hub.config.GoogleOAuthenticator.client_secret>" in err
 
 
+@needs_auth_options
 def test_deprecated_oauthenticator_names_become_current_ones(project_dir):
     assert import_file(project_dir, "chart-3.x-generic.yaml")[0] == 0
-    config = read_stack_config(project_dir, "imported").values
+    config = stack_values(project_dir)
     assert config["auth"]["usernameClaim"] == "preferred_username"
     assert config["auth"]["allowedUsers"] == ["alice", "bob"]
-    section = config["helmValues"]["hub"]["config"]["GenericOAuthenticator"]
-    assert section == {"token_params": {"audience": "notebooks"}, "validate_server_cert": False}
+    assert config["auth"]["options"] == {
+        "token_params": {"audience": "notebooks"},
+        "validate_server_cert": False,
+    }
     assert config["hub"]["extraConfig"] == {"00-lab": 'c.Spawner.default_url = "/lab"'}
     assert config["https"] == {"mode": "secret", "secretName": "notebooks-tls"}
 
@@ -245,11 +214,20 @@ def test_deprecated_oauthenticator_names_become_current_ones(project_dir):
 def test_dummy_password_becomes_a_secret_command(project_dir):
     _, _, err = import_file(project_dir, "chart-0.9-dummy.yaml")
     assert "up2u-jupyter:dummyPassword <auth.dummy.password>" in err
+    assert "did not hold" not in err
+
+
+def test_a_stack_need_the_old_file_did_not_have_is_said_so(project_dir, tmp_path):
+    old = tmp_path / "old.yaml"
+    old.write_text("auth: {type: dummy}\nhub: {concurrentSpawnLimit: 5}\n")
+    _, _, err = import_values(project_dir, old)
+    assert "secrets the new stack needs that the old file did not hold:" in err
+    assert "values from your old file" not in err
 
 
 def test_tmp_needs_no_secret(project_dir):
     _, _, err = import_file(project_dir, "chart-4.x-tmp.yaml")
-    assert "secrets to set" not in err
+    assert "secrets to set" not in err and "did not hold" not in err
 
 
 def test_existing_stack_file_is_kept_without_force(project_dir):
@@ -262,24 +240,35 @@ def test_existing_stack_file_is_kept_without_force(project_dir):
     assert "tmp" in target.read_text()
 
 
+def test_stack_file_is_owner_only_and_never_written_through_a_symlink(project_dir, tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    (project_dir / "Pulumi.imported.yaml").symlink_to(victim)
+    assert import_file(project_dir, "chart-4.x-tmp.yaml", "--force")[0] == 0
+    target = project_dir / "Pulumi.imported.yaml"
+    assert victim.read_text() == "keep me\n" and not target.is_symlink()
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+
+
+@pytest.mark.parametrize("stack", ["../x", "d/../../x", "a/b", ".."])
+def test_stack_must_be_a_name_not_a_path(project_dir, stack):
+    code, _, err = import_file(project_dir, "chart-4.x-tmp.yaml", stack=stack)
+    assert code == 2 and "is not a stack name" in err and "Traceback" not in err
+    assert sorted(p.name for p in project_dir.iterdir()) == ["Pulumi.yaml"]
+
+
+def test_from_chart_must_be_a_chart_version(project_dir):
+    code, _, err = import_file(project_dir, "chart-4.x-tmp.yaml", "--from-chart", "banana")
+    assert code == 2 and "is not a chart version" in err
+
+
 def test_set_overrides_and_adopt(project_dir):
     code, _, _ = import_file(
-        project_dir,
-        "chart-4.x-tmp.yaml",
-        "--set",
-        "adopt=true",
-        "--set",
-        "hub.activeServerLimit=5",
-        "--set",
-        "namespace=old-jhub",
+        project_dir, "chart-4.x-tmp.yaml", "--set", "adopt=true", "--set", "namespace=old-jhub"
     )
     assert code == 0
-    settings = load_settings(read_stack_config(project_dir, "imported").values, "imported")
-    assert (settings.adopt, settings.hub.active_server_limit, settings.namespace) == (
-        True,
-        5,
-        "old-jhub",
-    )
+    config = read_stack_config(project_dir, "imported").values
+    assert (config["adopt"], config["namespace"]) == (True, "old-jhub")
 
 
 def test_set_refuses_secrets(project_dir):
@@ -294,7 +283,8 @@ def test_set_refuses_secrets(project_dir):
         ("apiVersion: v1\nkind: ConfigMap\n", "not a z2jh values file"),
         ("- just\n- a list\n", "not a z2jh values file"),
         ("", "not a z2jh values file"),
-        ("auth: {type: ldap}\n", "does not model"),
+        ("jupyterhub: {note: no chart keys}\nnfs: {}\n", "no z2jh section under jupyterhub"),
+        ("hub: {env: {{ name }}}\n", "a list or map used as a key at line 1"),  # Jinja
     ],
 )
 def test_bad_input_is_a_one_line_error(project_dir, tmp_path, text, message):
@@ -306,21 +296,36 @@ def test_bad_input_is_a_one_line_error(project_dir, tmp_path, text, message):
     assert not (project_dir / "Pulumi.x.yaml").exists()
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hub: [a, list]\nsingleuser: {image: {name: x}}\n",
+        "hub: just text\nproxy: 3\nsingleuser: {cpu: [1, 2]}\n",
+        "hub: {config: [1, 2], extraConfig: [x], db: {url: 'postgres://u:p@[::1'}}\n",
+        "hub: {extraEnv: [{name: A_TOKEN, value: CANARY-list-env-token}]}\nauth: {type: 7}\n",
+        "hub: {1: x, true: y, null: z, config: {JupyterHub: {authenticator_class: [x]}}}\n",
+        "proxy: {https: {hosts: nope, letsencrypt: [1]}, service: {type: {a: b}}}\n",
+        "singleuser: {storage: {capacity: [1]}, extraEnv: {A: {b: c}}, cmd: [1]}\n",
+        "jupyterhub: {hub: {config: {JupyterHub: {authenticator_class: dummy}}}}\n"
+        "\x7fweird: {'ctl\\u0007key': 1}\n",
+    ],
+)
+def test_structural_surprises_are_report_lines_or_one_line_errors(project_dir, tmp_path, text):
+    path = tmp_path / "odd.yaml"
+    path.write_text(text)
+    code, out, err = import_values(project_dir, path, "--set", "auth.allowAll=true")
+    assert code in (0, 1)
+    assert "Traceback" not in err and "CANARY" not in err + out
+    assert all(line.isprintable() for line in err.splitlines())
+    if code == 0:
+        assert "CANARY" not in (project_dir / "Pulumi.imported.yaml").read_text()
+
+
 def test_missing_input_file_is_a_usage_error(project_dir):
     code, _, err = call(
         "import-values", project_dir / "nope.yaml", "--stack", "x", "--project-dir", project_dir
     )
     assert code == 2 and err.startswith("error: no such file")
-
-
-def test_parent_chart_values_are_unwrapped():
-    imported = convert({"jupyterhub": yaml.safe_load((FILES / "chart-4.x-tmp.yaml").read_text())})
-    assert imported.config["auth"] == {"type": "tmp"}
-
-
-def test_convert_rejects_a_document_without_chart_keys():
-    with pytest.raises(ValuesFileError, match="none of its top-level keys"):
-        convert({"foo": 1})
 
 
 def test_committed_prod_stack_matches_the_imported_seed(project_dir):
@@ -332,5 +337,353 @@ def test_committed_prod_stack_matches_the_imported_seed(project_dir):
         assert imported["hub"][key] == prod["hub"][key]
     assert imported["cull"] | {"enabled": True} == {k: prod["cull"][k] for k in imported["cull"]}
     assert imported["singleuser"]["cpu"] == prod["singleuser"]["cpu"]
-    assert imported["singleuser"]["memory"] == prod["singleuser"]["memory"]
     assert imported["scheduling"] == prod["scheduling"]
+
+
+# --- parent charts and eras ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("wrapper", "prefix"),
+    [
+        (lambda v: {"jupyterhub": v, "nfsPVC": {"enabled": True}}, "jupyterhub"),
+        (lambda v: {"basehub": {"jupyterhub": v, "nfs": {}}}, "basehub.jupyterhub"),
+        (lambda v: {"pangeo": {"jupyterhub": v}, "homeDirectories": {}}, "pangeo.jupyterhub"),
+        (lambda v: {"binderhub": {"jupyterhub": v, "dind": {}}}, "binderhub.jupyterhub"),
+    ],
+)
+def test_z2jh_values_are_found_inside_parent_charts(wrapper, prefix):
+    imported = convert(wrapper({"hub": {"config": {"JupyterHub": {"authenticator_class": "tmp"}}}}))
+    assert imported.config["auth"] == {"type": "tmp"}
+    parents = [line.key for line in imported.report if line.action == "parent"]
+    assert parents and not any(key.startswith(prefix) for key in parents)
+    assert any(line.key.startswith(f"{prefix}.hub.config") for line in imported.report)
+
+
+def test_a_plain_values_file_is_not_mistaken_for_a_parent():
+    imported = convert({"hub": {"concurrentSpawnLimit": 3}, "jupyterhub": {"hub": {}}})
+    assert imported.config["hub"] == {"concurrentSpawnLimit": 3}
+
+
+def test_convert_rejects_a_document_without_chart_keys():
+    with pytest.raises(ValuesFileError, match="none of its top-level keys"):
+        convert({"foo": 1})
+
+
+@pytest.mark.parametrize(
+    ("version", "era"),
+    [
+        ("0.7.0", "0.7-0.9"),
+        ("0.9.1", "0.7-0.9"),
+        ("0.11.1", "0.10-0.11"),
+        ("1.2.0", "1.x-2.x"),
+        ("2.0.0", "1.x-2.x"),
+        ("3.3.7", "3.x"),
+        ("4.4.0", "4.x"),
+        ("v4", "4.x"),
+    ],
+)
+def test_chart_versions_fall_in_their_era(version, era):
+    assert era_of(version) == ERAS[era]
+
+
+def test_the_era_is_told_by_the_chart_own_image_tag_then_by_shape():
+    assert (
+        detect_era({"hub": {"image": {"name": "jupyterhub/k8s-hub", "tag": "0.9.1"}}}, None)[0]
+        == ERAS["0.7-0.9"]
+    )
+    assert detect_era({"rbac": {"enabled": True}}, None)[0] == ERAS["0.x"]
+    assert detect_era({"auth": {}}, None)[0] == ERAS["0.x"]
+    assert detect_era({"hub": {"config": {}}}, None)[0] == ERAS["1.0+"]
+    assert detect_era({"singleuser": {}}, None)[0] is None
+    assert detect_era({"auth": {}}, "3.1.0")[0] == ERAS["3.x"]
+
+
+# --- HTTPS, per era -------------------------------------------------------------------------
+
+LE = {"hosts": ["hub.example.org"], "letsencrypt": {"contactEmail": "ops@example.org"}}
+
+
+@pytest.mark.parametrize(
+    ("chart", "mode"),
+    [("0.8.2", "letsencrypt"), ("0.9.0", "letsencrypt"), ("0.11.1", "none"), ("1.1.0", "none")],
+)
+def test_https_left_out_follows_the_chart_default_of_its_era(chart, mode):
+    imported = convert({"proxy": {"https": dict(LE)}, "singleuser": {}}, from_chart=chart)
+    assert imported.config["https"]["mode"] == mode
+
+
+def test_https_of_an_undated_file_with_hosts_and_email_stays_on():
+    imported = convert({"proxy": {"https": dict(LE)}, "singleuser": {}})
+    assert imported.config["https"] == {"mode": "letsencrypt", "contactEmail": "ops@example.org"}
+    assert any("--from-chart" in line.detail for line in imported.report if line.action == "era")
+
+
+def test_a_staging_acme_server_is_carried_and_the_production_one_is_the_default():
+    staging = "https://acme-staging-v02.api.letsencrypt.org/directory"
+    https = {**LE, "enabled": True, "letsencrypt": {**LE["letsencrypt"], "acmeServer": staging}}
+    imported = convert({"proxy": {"https": https}})
+    assert imported.config["helmValues"]["proxy"]["https"]["letsencrypt"] == {"acmeServer": staging}
+    production = https["letsencrypt"] | {
+        "acmeServer": "https://acme-v02.api.letsencrypt.org/directory"
+    }
+    imported = convert({"proxy": {"https": {**https, "letsencrypt": production}}})
+    assert "helmValues" not in imported.config
+
+
+def test_contact_email_without_lets_encrypt_is_reported_not_lost_silently():
+    imported = convert({"proxy": {"https": {**LE, "enabled": False}}})
+    assert imported.config["https"] == {"mode": "none"}
+    [line] = [x for x in imported.report if x.key == "proxy.https.letsencrypt.contactEmail"]
+    assert line.action == "dropped" and "HTTPS here is none" in line.detail
+
+
+def test_tls_at_the_ingress_or_an_https_callback_keeps_the_public_url_on_https():
+    ingress = {"ingress": {"enabled": True, "tls": [{"secretName": "t"}]}, "proxy": {}}
+    assert convert(ingress, from_chart="2.0.0").config["https"]["mode"] == "offload"
+    code = (
+        'c.JupyterHub.authenticator_class = "github"\n'
+        'c.GitHubOAuthenticator.oauth_callback_url = "https://h.example.org/hub/oauth_callback"\n'
+        "c.Authenticator.allow_all = True\n"
+    )
+    behind = {"proxy": {"https": {"enabled": False}}, "hub": {"extraConfig": {"auth": code}}}
+    assert convert(behind, from_chart="4.0.0").config["https"]["mode"] == "offload"
+
+
+# --- who may sign in, per era ---------------------------------------------------------------
+
+
+def _auth(document: dict[str, Any], chart: str | None = None) -> dict[str, Any]:
+    return convert(document, from_chart=chart).config["auth"]
+
+
+def test_allow_all_false_with_groups_is_kept_and_never_widened():
+    auth = _auth(
+        {
+            "hub": {
+                "config": {
+                    "JupyterHub": {"authenticator_class": "generic-oauth"},
+                    "GenericOAuthenticator": {"allowed_groups": ["staff"], "claim_groups_key": "g"},
+                    "Authenticator": {"allow_all": False},
+                }
+            }
+        },
+        "1.0.0",
+    )
+    assert auth["allowAll"] is False and auth["allowedGroups"] == ["staff"]
+    assert auth["groupsClaim"] == "g"
+
+
+def test_an_organisation_rule_in_a_file_without_auth_type_is_github_and_not_widened():
+    imported = convert({"auth": {"github": {"org_whitelist": ["org"]}}})
+    assert imported.config["auth"] == {"type": "github", "allowedOrganizations": ["org"]}
+    assert not imported.notices
+
+
+@pytest.mark.parametrize(
+    ("chart", "everyone"), [("0.9.0", True), ("2.1.0", True), ("3.0.0", False), ("4.0.0", False)]
+)
+def test_an_oauth_file_without_rule_lets_everyone_in_only_where_its_chart_did(chart, everyone):
+    imported = convert(
+        {"hub": {"config": {"JupyterHub": {"authenticator_class": "github"}}}}, from_chart=chart
+    )
+    assert imported.config["auth"].get("allowAll", False) is everyone
+    assert bool(imported.notices) is everyone
+
+
+def test_no_rule_and_no_chart_version_is_a_question_not_a_guess():
+    imported = convert({"hub": {"config": {"JupyterHub": {"authenticator_class": "github"}}}})
+    assert "allowAll" not in imported.config["auth"]
+    assert any("--from-chart VERSION" in problem for problem in imported.problems)
+
+
+def test_a_hosted_domain_before_oauthenticator_16_let_the_whole_domain_in():
+    google = {"JupyterHub": {"authenticator_class": "google"}}
+    google["GoogleOAuthenticator"] = {"hosted_domain": "uni.example.org"}
+    imported = convert({"hub": {"config": google}}, from_chart="1.1.0")
+    assert imported.config["auth"]["allowAll"] is True
+    assert imported.config["auth"]["hostedDomain"] == ["uni.example.org"]
+    assert "within hosted_domain" in imported.notices[0]
+
+
+def test_a_missing_authenticator_is_the_dummy_default_said_truthfully():
+    imported = convert({"hub": {"concurrentSpawnLimit": 4}}, from_chart="0.9.0")
+    assert imported.config["auth"]["type"] == "dummy"
+    [line] = [x for x in imported.report if x.key == "auth"]
+    assert "DummyAuthenticator" in line.detail and "authorizeUrl" not in line.detail
+
+
+@needs_auth_options
+def test_ldap_of_the_0x_chart_becomes_options_and_a_secret_option(project_dir, tmp_path):
+    old = tmp_path / "ldap.yaml"
+    old.write_text(
+        "auth:\n  type: ldap\n  ldap:\n    server: {address: ldap.example.org}\n"
+        "    dn:\n      templates: ['uid={username},dc=example']\n"
+        "      search: {user: reader, password: CANARY-ldap-bind}\n"
+        "    allowedGroups: [cn=users]\n"
+    )
+    code, _, err = import_values(project_dir, old)
+    assert code == 0, err
+    auth = stack_values(project_dir)["auth"]
+    assert auth["type"] == "ldapauthenticator"
+    assert auth["options"]["server_address"] == "ldap.example.org"
+    assert auth["options"]["allowed_groups"] == ["cn=users"]
+    assert auth["secretOptions"] == {"lookup_dn_search_password": "LOOKUP_DN_SEARCH_PASSWORD"}
+    assert "secretEnv.LOOKUP_DN_SEARCH_PASSWORD" in err and "CANARY" not in err
+
+
+def test_a_custom_class_needs_a_choice_and_then_keeps_what_fits():
+    config = {
+        "JupyterHub": {"authenticator_class": "corp.CorpOAuthenticator"},
+        "CorpOAuthenticator": {"client_id": "abc", "corp_realm": "x", "client_secret": "s"},
+    }
+    refused = convert({"hub": {"config": config}})
+    assert "corp.CorpOAuthenticator' is not in the z2jh 4.4.0 hub image" in refused.problems[0]
+    chosen = convert({"hub": {"config": config}}, auth_type="generic-oauth")
+    assert chosen.config["auth"]["clientId"] == "abc"
+    assert "corp_realm" not in str(chosen.config)
+    assert chosen.secrets_to_set == {
+        "oauthClientSecret": "hub.config.CorpOAuthenticator.client_secret"
+    }
+
+
+def test_an_option_the_hub_image_class_lacks_is_dropped_with_the_reason():
+    config = {
+        "JupyterHub": {"authenticator_class": "azuread"},
+        "AzureAdOAuthenticator": {"tenant_id": "t", "graph_api_version": "1.6"},
+        "Authenticator": {"allowed_users": ["a"]},
+    }
+    imported = convert({"hub": {"config": config}}, from_chart="1.0.0")
+    assert imported.config["auth"]["options"] == {"tenant_id": "t"}
+    [line] = [x for x in imported.report if x.key.endswith("graph_api_version")]
+    assert line.action == "dropped" and "not an option of AzureAdOAuthenticator" in line.detail
+
+
+# --- keys the chart removed, and secrets ----------------------------------------------------
+
+
+def test_cloud_metadata_access_maps_to_its_inverted_successor():
+    opened = convert({"singleuser": {"cloudMetadata": {"enabled": True}}})
+    assert opened.config["helmValues"]["singleuser"]["cloudMetadata"] == {
+        "blockWithIptables": False
+    }
+    closed = convert({"singleuser": {"cloudMetadata": {"enabled": False}}})
+    assert "helmValues" not in closed.config
+
+
+def test_removed_keys_are_reported_with_their_successor():
+    imported = convert(
+        {"hub": {"extraConfigMap": {"a": "b"}}, "proxy": {"nginx": {"x": 1}}}, from_chart="0.7.0"
+    )
+    details = {line.key: line.detail for line in imported.report if line.action == "dropped"}
+    assert "successor is `custom`" in details["hub.extraConfigMap.a"]
+    assert "removed in chart 0.8" in details["proxy.nginx.x"]
+
+
+def test_every_leaf_of_the_old_file_has_a_report_line():
+    old = {
+        "hub": {"extraEnv": {"A": "1"}, "nodeSelector": {"pool": "core"}, "fsGid": 1000},
+        "custom": {"k": {"v": 1}},
+        "unknown": {"x": 1},
+    }
+    keys = {line.key for line in convert(old, from_chart="1.0.0").report}
+    assert {
+        "hub.extraEnv.A",
+        "hub.nodeSelector.pool",
+        "hub.fsGid",
+        "custom.k.v",
+        "unknown.x",
+    } <= keys
+
+
+def test_extraconfig_secrets_are_read_from_secretenv_never_written():
+    code = (
+        "import json\n"
+        "c.KubeSpawner.environment = {'A': '1'}\n"
+        "c.MyService.api_token = 'CANARY-code-token'\n"
+        "os.environ['WEBHOOK_SECRET'] = 'CANARY-code-env'\n"
+    )
+    imported = convert({"hub": {"extraConfig": {"svc": code}}}, from_chart="4.0.0")
+    kept = imported.config["hub"]["extraConfig"]["svc"]
+    assert "CANARY" not in kept
+    assert "c.MyService.api_token = os.environ['API_TOKEN']" in kept
+    assert kept.startswith("import os\n")
+    assert set(imported.secrets_to_set) == {"secretEnv.API_TOKEN", "secretEnv.WEBHOOK_SECRET"}
+
+
+def test_authenticator_code_is_lifted_out_of_extraconfig():
+    snippet = analyse(
+        "auth",
+        "from oauthenticator.github import GitHubOAuthenticator\n"
+        "c.JupyterHub.authenticator_class = GitHubOAuthenticator\n"
+        "c.GitHubOAuthenticator.allowed_organizations = {'b-org', 'a-org'}\n"
+        "c.Spawner.start_timeout = 600\n",
+    )
+    assert snippet.authenticator == ("name", "GitHubOAuthenticator")
+    assert [(a.trait, a.value) for a in snippet.assignments] == [
+        ("allowed_organizations", ["a-org", "b-org"])
+    ]
+    assert snippet.code == "c.Spawner.start_timeout = 600"
+
+
+@pytest.mark.parametrize(
+    ("path", "how"),
+    [
+        (("imagePullSecret", "password"), "docker-registry Secret"),
+        (("singleuser", "extraEnv", "API_KEY"), "secretKeyRef"),
+        (("custom", "service", "apiKey"), "os.environ['NAME'] in hub.extraConfig"),
+        (("hub", "services", "grader", "apiToken"), "the chart generates a token"),
+        (("hub", "extraEnv", "JUPYTERHUB_CRYPT_KEY"), "auth-state key is generated anew"),
+    ],
+)
+def test_each_secret_says_how_to_supply_it(path, how):
+    old: dict[str, Any] = {}
+    node = old
+    for part in path[:-1]:
+        node = node.setdefault(part, {})
+    node[path[-1]] = "CANARY-supplied-elsewhere"
+    imported = convert(old, from_chart="4.0.0")
+    assert "CANARY" not in str(imported.config)
+    [line] = [line for line in imported.report if line.key == ".".join(path)]
+    assert line.action == "secret" and how in line.detail
+
+
+def test_a_profile_list_the_stack_can_say_becomes_profiles():
+    entries = [
+        {"display_name": "Small", "default": True},
+        {
+            "display_name": "Large GPU!",
+            "description": "one GPU",
+            "kubespawner_override": {"image": "reg.example:5000/nb:7", "cpu_limit": 4},
+        },
+    ]
+    imported = convert({"singleuser": {"profileList": entries}}, from_chart="1.0.0")
+    assert imported.config["profiles"] == [
+        {"slug": "small", "displayName": "Small", "default": True},
+        {
+            "slug": "large-gpu",
+            "displayName": "Large GPU!",
+            "description": "one GPU",
+            "image": {"name": "reg.example:5000/nb", "tag": "7"},
+            "cpu": {"limit": 4},
+        },
+    ]
+
+
+def test_a_profile_list_with_more_than_the_stack_models_stays_as_written():
+    entries = [{"display_name": "A", "kubespawner_override": {"mem_limit": None}}]
+    imported = convert({"singleuser": {"profileList": entries}}, from_chart="1.0.0")
+    assert imported.config["helmValues"]["singleuser"]["profileList"] == entries
+    [why] = [line.detail for line in imported.report if line.key == "singleuser.profileList"][:1]
+    assert "entry 0 sets a null override (it removes a limit)" in why
+
+
+def test_a_volume_that_references_a_secret_is_not_a_secret():
+    volume = {"name": "creds", "secret": {"secretName": "db-creds"}}
+    imported = convert({"hub": {"extraVolumes": [volume]}}, from_chart="1.0.0")
+    assert imported.config["helmValues"]["hub"]["extraVolumes"] == [volume]
+
+
+def test_report_keys_are_escaped():
+    imported = convert({"hub": {"extraEnv": {"BAD\x1b[31mKEY": "x"}}}, from_chart="1.0.0")
+    assert all(line.key.isprintable() for line in imported.report)

@@ -10,7 +10,7 @@ import logging
 import pytest
 from traitlets.config import Config
 
-from tests.conftest import committed_settings, minimal_config
+from tests.conftest import EDUTEAMS, committed_settings, minimal_config
 from up2u_jupyter.settings import load_settings
 from up2u_jupyter.values import ChartSecrets, build_values
 
@@ -171,3 +171,241 @@ def test_dummy_password_is_read_from_the_environment(monkeypatch):
     # works in 5.5, and migrated dummy stacks keep their behaviour (see README, migration).
     with pytest.warns(DeprecationWarning, match="DummyAuthenticator.password is deprecated"):
         assert DummyAuthenticator(config=c).password == "from-secret"
+
+
+# --- group rules: the authenticator's own sign-in logic on eduTEAMS-shaped user info -------------
+
+MEMBERS = "urn:geant:eduteams.org:service:up2u:group:jupyter-dev#eduteams.org"
+TEACHERS = "urn:geant:eduteams.org:service:up2u:group:teachers#eduteams.org"
+
+
+class LocalProvider:
+    """A token and a userinfo endpoint on 127.0.0.1 answering like eduTEAMS for one user.
+
+    Only the two endpoint URLs of the rendered config are swapped for these: the code
+    exchange, the userinfo request, the claim and group mapping and the allow/admin decision
+    all run in the real GenericOAuthenticator.
+    """
+
+    def __init__(self):
+        self.userinfo: dict = {}
+
+    async def start(self):
+        from tornado import web
+        from tornado.httpserver import HTTPServer
+        from tornado.testing import bind_unused_port
+
+        provider = self
+
+        class Token(web.RequestHandler):
+            def post(self):
+                self.write({"access_token": "at", "token_type": "Bearer", "scope": "openid"})
+
+        class UserInfo(web.RequestHandler):
+            def get(self):
+                assert self.request.headers["Authorization"] == "Bearer at"
+                self.write(provider.userinfo)
+
+        sock, port = bind_unused_port()  # 127.0.0.1
+        self.server = HTTPServer(web.Application([("/token", Token), ("/userinfo", UserInfo)]))
+        self.server.add_sockets([sock])
+        self.url = f"http://127.0.0.1:{port}"
+
+    def stop(self):
+        self.server.stop()
+
+
+class CallbackHandler:
+    """What OAuthenticator reads from the hub's callback request: the code and the PKCE state."""
+
+    def get_argument(self, name, default=None):
+        return {"code": "the-code"}.get(name, default)
+
+    def get_state_cookie(self):
+        from oauthenticator.oauth2 import _serialize_state
+
+        return _serialize_state({"code_verifier": "v" * 43})
+
+
+def group_config(**auth):
+    base = {**minimal_config()["auth"], "allowAll": False,
+            "scope": ["openid", "eduperson_entitlement"],
+            "groupsClaim": "eduperson_entitlement", "allowedGroups": [MEMBERS], **auth}  # fmt: skip
+    return hub_config(load_settings(minimal_config(auth=base), "dev"))
+
+
+def sign_in(auth, userinfo):
+    """The real sign-in (authenticate, normalize, check_allowed, admin) for one user info."""
+
+    async def flow():
+        provider = LocalProvider()
+        await provider.start()
+        try:
+            auth.token_url, auth.userdata_url = f"{provider.url}/token", f"{provider.url}/userinfo"
+            provider.userinfo = userinfo
+            return await auth.get_authenticated_user(CallbackHandler(), None)
+        finally:
+            provider.stop()
+
+    return asyncio.run(flow())
+
+
+def test_group_rules_load_without_warnings_and_mean_what_we_set(authenticator):
+    auth, warnings = authenticator(group_config(adminGroups=[TEACHERS]))
+    assert warnings == []
+    assert auth.manage_groups is True
+    assert auth.auth_state_groups_key == "oauth_user.eduperson_entitlement"
+    assert (auth.allowed_groups, auth.admin_groups) == ({MEMBERS}, {TEACHERS})
+
+
+def test_a_member_of_the_allowed_group_gets_in_and_is_not_admin(authenticator):
+    auth, _ = authenticator(group_config(adminGroups=[TEACHERS]))
+    user = sign_in(auth, {"sub": "ann@eduteams.org", "eduperson_entitlement": [MEMBERS]})
+    assert user is not None and user["name"] == "ann@eduteams.org"
+    assert user["groups"] == [MEMBERS] and user["admin"] is False
+
+
+def test_a_user_outside_the_groups_is_refused(authenticator):
+    auth, _ = authenticator(group_config(adminGroups=[TEACHERS]))
+    other = "urn:geant:eduteams.org:service:up2u:group:other#eduteams.org"
+    assert sign_in(auth, {"sub": "bob@eduteams.org", "eduperson_entitlement": [other]}) is None
+    assert sign_in(auth, {"sub": "bob@eduteams.org", "eduperson_entitlement": []}) is None
+    assert sign_in(auth, {"sub": "bob@eduteams.org"}) is None  # scope not granted: no claim
+
+
+def test_a_member_of_the_admin_group_gets_in_as_admin(authenticator):
+    auth, _ = authenticator(group_config(adminGroups=[TEACHERS]))
+    user = sign_in(auth, {"sub": "tess@eduteams.org", "eduperson_entitlement": [TEACHERS]})
+    assert user is not None and user["admin"] is True
+
+
+def test_named_users_still_get_in_beside_the_group_rule(authenticator):
+    auth, _ = authenticator(group_config(allowedUsers=["carl@eduteams.org"]))
+    user = sign_in(auth, {"sub": "carl@eduteams.org", "eduperson_entitlement": []})
+    assert user is not None and user["admin"] is None  # no admin rule here: nothing decided
+
+
+def test_the_committed_dev_stack_lets_its_group_in(authenticator):
+    dev = committed_settings("dev")
+    auth, warnings = authenticator(hub_config(dev))
+    assert warnings == []
+    [group] = dev.auth.allowed_groups
+    member = sign_in(auth, {"sub": "x@eduteams.org", "eduperson_entitlement": [group]})
+    assert member is not None and member["admin"] is None
+    admin = dev.auth.admin_users[0]
+    assert sign_in(auth, {"sub": admin, "eduperson_entitlement": []})["admin"] is True
+    assert sign_in(auth, {"sub": "y@eduteams.org", "eduperson_entitlement": []}) is None
+
+
+# --- every authenticator the hub image ships, as far as .venv has them ---------------------------
+
+
+def _catalogue_types_installed_here():
+    from tests.test_authenticators import CATALOGUE, INSTALLED
+
+    return sorted(name for name, key in CATALOGUE.types.items() if key in INSTALLED)
+
+
+def _yaml_default(trait):
+    """A trait's static default as a stack file could write it, or None."""
+    value = trait.default_value
+    if isinstance(value, set | tuple):
+        value = sorted(value) if all(isinstance(v, str) for v in value) else None
+    if isinstance(value, bool | int | float | str | list | dict) and json_safe(value):
+        return value
+    return None
+
+
+def json_safe(value):
+    import json
+
+    try:
+        json.dumps(value)
+    except TypeError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("auth_type", _catalogue_types_installed_here())
+def test_every_installed_authenticator_loads_its_options_without_warnings(
+    auth_type, caplog, monkeypatch
+):
+    """Each option the catalogue allows, set to the class's own default through the stack's
+    auth.options, passes check and loads into the real class with no warning."""
+    from up2u_jupyter.authenticators import load_catalogue, typed_traits
+
+    monkeypatch.setenv("OAUTH_CLIENT_SECRET", CLIENT_SECRET)
+    catalogue = load_catalogue()
+    recorded = catalogue.of(auth_type)
+    module, _, name = recorded.class_id.partition(":")
+    import importlib
+
+    cls = getattr(importlib.import_module(module), name)
+    live = cls.class_traits(config=True)
+    typed = typed_traits(auth_type)
+    options = {}
+    for trait_name, trait in recorded.traits.items():
+        if trait.secret or trait.deprecated or trait.type == "callable" or trait_name in typed:
+            continue
+        value = _yaml_default(live[trait_name])
+        if value is not None and trait.accepts(value):
+            options[trait_name] = value
+    assert options, "no option exercised"
+    auth = {"type": auth_type, "allowAll": True, "options": options}
+    if auth_type in ("generic-oauth", "github", "google"):
+        auth |= {"clientId": "c"} | ({**EDUTEAMS} if auth_type == "generic-oauth" else {})
+    config = hub_config(load_settings(minimal_config(auth=auth), "dev"))
+    app = jupyterhub_app.JupyterHub(config=config)
+    assert app.authenticator_class is cls
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        instance = cls(config=config)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert instance.allow_all is (auth_type != "tmp")  # tmp lets everyone in by itself
+    for trait_name, value in options.items():
+        got = getattr(instance, trait_name)
+        assert (sorted(got) if isinstance(got, set | tuple) else got) == value, trait_name
+
+
+def test_an_unmodelled_oauth_provider_reads_its_secret_from_secret_env(monkeypatch):
+    """azuread: options into hub.config, client_secret from secretEnv via the extraConfig entry
+    and hub.extraEnv, the callback from domain; the secret is nowhere in the values."""
+    from oauthenticator.azuread import AzureAdOAuthenticator
+
+    from up2u_jupyter.values import SECRET_OPTIONS_CONFIG
+
+    auth = {"type": "azuread", "allowedUsers": ["ann"],
+            "options": {"client_id": "az-client", "tenant_id": "t-1", "login_service": "Azure"},
+            "secretOptions": {"client_secret": "AZURE_CLIENT_SECRET"}}  # fmt: skip
+    settings = load_settings(minimal_config(auth=auth), "dev")
+    values = build_values(settings, ChartSecrets("token", "cookie", KEY), ["AZURE_CLIENT_SECRET"])
+    hub = values["hub"]
+    assert hub["extraEnv"]["AZURE_CLIENT_SECRET"]["valueFrom"]["secretKeyRef"]["name"] == (
+        "jhub-up2u-credentials"
+    )
+    assert "client_secret" not in hub["config"]["AzureAdOAuthenticator"]
+    config = Config(hub["config"])
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", "from-secret-env")
+    monkeypatch.delenv("OAUTH_CLIENT_SECRET", raising=False)
+    exec(hub["extraConfig"][SECRET_OPTIONS_CONFIG], {"c": config})  # as the chart runs it
+    az = AzureAdOAuthenticator(config=config)
+    assert az.client_secret == "from-secret-env"
+    assert (az.client_id, az.tenant_id, az.login_service) == ("az-client", "t-1", "Azure")
+    assert az.oauth_callback_url == "https://jupyter.example.org/hub/oauth_callback"
+    assert az.allowed_users == {"ann"}
+    assert settings.required_secrets() == ["secretEnv.AZURE_CLIENT_SECRET"]
+
+
+def test_a_structured_secret_option_is_parsed_from_json(monkeypatch):
+    from up2u_jupyter.values import secret_options_config
+
+    auth = {"type": "shared-password", "allowAll": True,
+            "secretOptions": {"user_password": "SHARED_PW"}}  # fmt: skip
+    code = secret_options_config(load_settings(minimal_config(auth=auth), "dev"))
+    assert "c.SharedPasswordAuthenticator.user_password = os.environ['SHARED_PW']" in code
+    from jupyterhub.authenticators.shared import SharedPasswordAuthenticator
+
+    monkeypatch.setenv("SHARED_PW", "a-long-enough-shared-password")
+    c = Config()
+    exec(code, {"c": c})
+    assert SharedPasswordAuthenticator(config=c).user_password == "a-long-enough-shared-password"

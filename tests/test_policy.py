@@ -154,6 +154,7 @@ def test_enforcement_levels():
         "user-limits-set": mandatory,
         "images-pinned": mandatory,
         "release-protected": mandatory,
+        "profiles-limited-and-pinned": mandatory,
         "active-server-limit-set": pulumi_policy.EnforcementLevel.ADVISORY,
     }
 
@@ -161,3 +162,58 @@ def test_enforcement_levels():
 def test_stack_of_reads_the_urn():
     assert policies.stack_of("urn:pulumi:prod::up2u-jupyter::a$b::c") == "prod"
     assert policies.stack_of("urn:pulumi:org/proj/dev::up2u-jupyter::a::c") == "org/proj/dev"
+
+
+# --- server profiles ------------------------------------------------------------------------------
+
+
+def profiled_prod(**course):
+    """Prod's values with two profiles: the default one, and a course profile."""
+    from up2u_jupyter.settings import load_settings
+    from up2u_jupyter.stackfile import read_stack_config
+
+    config = read_stack_config(ROOT, "prod").values
+    config["profiles"] = [
+        {"slug": "standard", "displayName": "Standard", "default": True},
+        {"slug": "course", "displayName": "Course",
+         "image": {"name": "registry.up2u.example.org/jupyter/ml", "tag": "2026.1"},
+         "cpu": {"limit": 4}, "memory": {"limit": "8G"}, **course},
+    ]  # fmt: skip
+    return offline_values(load_settings(config, "prod"))
+
+
+def test_protected_profiles_with_limits_and_pinned_images_pass():
+    values = profiled_prod()
+    assert violations(policies.profiles_limited_and_pinned, args_for(values)) == []
+    assert all(violations(p.validate, args_for(values)) == [] for p in policies.POLICIES)
+
+
+def test_a_profile_without_a_limit_fires():
+    values = profiled_prod()
+    values["singleuser"]["memory"]["limit"] = None  # the standard profile inherits it
+    assert violations(policies.profiles_limited_and_pinned, args_for(values)) == [
+        "profile standard has no memory limit; set up2u-jupyter:profiles.0.memory.limit "
+        "(or singleuser.memory.limit)"
+    ]
+
+
+@pytest.mark.parametrize("image", ["registry.example.org:5000/ml", "ml:latest", "ml"])
+def test_a_profile_with_an_unpinned_image_fires(image):
+    values = profiled_prod()
+    values["singleuser"]["profileList"][1]["kubespawner_override"]["image"] = image
+    [message] = violations(policies.profiles_limited_and_pinned, args_for(values))
+    assert message.startswith(f"profile course image {image} is not pinned")
+
+
+@pytest.mark.parametrize("image", ["registry.example.org:5000/ml:1.2", "ml@sha256:" + "a" * 64])
+def test_tags_and_digests_count_as_pinned(image):
+    values = profiled_prod()
+    values["singleuser"]["profileList"][1]["kubespawner_override"]["image"] = image
+    assert violations(policies.profiles_limited_and_pinned, args_for(values)) == []
+
+
+def test_profile_rule_leaves_unprotected_stacks_alone():
+    values = profiled_prod()
+    values["singleuser"]["profileList"][1]["kubespawner_override"]["image"] = "ml:latest"
+    found = violations(policies.profiles_limited_and_pinned, args_for(values, stack="dev"))
+    assert found == []

@@ -225,8 +225,18 @@ def test_a_nested_groups_claim_and_another_username_claim_reach_the_provider():
 
 
 def test_no_group_rule_no_provider_users():
-    plan = local_plan(committed_settings("dev"), PORTS)
-    assert plan.provider_users == []
+    prod = committed_settings("prod", hub={"image": {"name": "local", "tag": "x"}})
+    assert local_plan(prod, PORTS).provider_users == []
+
+
+def test_the_dev_stacks_group_gets_a_member_at_the_provider():
+    (member,) = local_plan(committed_settings("dev"), PORTS).provider_users
+    assert member == {
+        "sub": "group-member-1",
+        "eduperson_entitlement": [
+            "urn:geant:eduteams.org:service:up2u:group:jupyter-dev#eduteams.org"
+        ],
+    }
 
 
 def test_group_rules_in_the_stacks_values_reach_the_plan():

@@ -78,9 +78,9 @@ def test_missing_required_secret_fails_naming_the_command(harness, exports):
 
 def test_invalid_config_fails_without_traceback_and_deploys_nothing(harness, exports):
     harness.set_config(
-        minimal_config(cull={"timeout": 60, "every": 600}), secrets={"oauthClientSecret": "x"}
+        minimal_config(cull={"timeout": 60, "every": 0}), secrets={"oauthClientSecret": "x"}
     )
-    with pytest.raises(pulumi.RunError, match=r"^up2u-jupyter:cull.every \(stack prod\): 600"):
+    with pytest.raises(pulumi.RunError, match=r"^up2u-jupyter:cull.every \(stack prod\): 0"):
         harness.run(program.main)
     assert harness.monitor.registrations == []
 

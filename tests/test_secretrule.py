@@ -87,3 +87,15 @@ def test_secret_leaves_walks_maps_env_lists_urls_and_code_but_not_references():
             ("proxy", "https", "manual", "key"),
         ]
     )
+
+
+def test_volume_sources_that_name_a_secret_are_references_not_secrets():
+    tree = {
+        "hub": {
+            "extraVolumes": [{"name": "certs", "secret": {"secretName": "hub-tls", "items": []}}],
+            "extraEnv": {"TOKEN": {"secretKeyRef": {"name": "s", "key": "k"}}},
+        },
+        "singleuser": {"storage": {"extraVolumes": [{"secret": {"name": "x", "optional": True}}]}},
+    }
+    assert list(secret_leaves(tree)) == []
+    assert list(secret_leaves({"secret": {"password": "CANARY"}})) == [("secret",)]

@@ -238,10 +238,11 @@ def test_proxy_resources_request_must_not_exceed_limit():
     )
 
 
-def test_cull_every_must_not_exceed_timeout():
-    line = only_problem(minimal_config(cull={"timeout": 600, "every": 900}))
-    assert line.startswith("up2u-jupyter:cull.every (stack dev): 900")
-    assert "at or below cull.timeout" in line
+def test_cull_every_above_timeout_is_accepted_with_advice():
+    """The chart and the culler accept it (issue 11): advice, not an error."""
+    settings = load_settings(minimal_config(cull={"timeout": 600, "every": 900}), "dev")
+    [(key, text)] = settings.advice()
+    assert key == "cull.every" and "up to 1500s" in text
 
 
 def test_cull_every_equal_to_timeout_is_fine():
@@ -396,3 +397,196 @@ def test_dummy_needs_its_password_as_a_secret():
 def test_protected_stacks_refuse_test_authenticators(kind):
     line = only_problem(minimal_config(protect=True, auth={"type": kind, "allowAll": True}))
     assert line.startswith(f"up2u-jupyter:auth.type (stack dev): '{kind}'")
+
+
+# --- group rules, every authenticator of the hub image, auth.options ------------------------------
+
+GROUP = "urn:geant:eduteams.org:service:up2u:group:jupyter-dev#eduteams.org"
+
+
+def auth_config(**auth):
+    return minimal_config(auth={**minimal_config()["auth"], "allowAll": False, **auth})
+
+
+def test_an_allowed_group_is_an_allow_rule():
+    config = auth_config(groupsClaim="eduperson_entitlement", allowedGroups=[GROUP])
+    assert load_settings(config, "dev").auth.allowed_groups == [GROUP]
+
+
+def test_an_admin_group_alone_is_an_allow_rule():
+    config = auth_config(groupsClaim="eduperson_entitlement", adminGroups=[GROUP])
+    assert load_settings(config, "dev").auth.admin_groups == [GROUP]
+
+
+def test_groups_need_the_claim_that_carries_them():
+    line = only_problem(auth_config(allowedGroups=[GROUP]))
+    assert line.startswith("up2u-jupyter:auth.groupsClaim (stack dev): not set: ")
+    assert "eduperson_entitlement" in line
+
+
+def test_the_no_allow_rule_error_mentions_groups_for_generic_oauth():
+    line = only_problem(auth_config())
+    assert "nobody could log in" in line and "auth.allowedGroups" in line
+
+
+def test_group_keys_are_for_generic_oauth_only():
+    config = minimal_config(auth={"type": "github", "clientId": "c", "allowAll": True,
+                                  "groupsClaim": "groups"})  # fmt: skip
+    line = only_problem(config)
+    assert line.startswith("up2u-jupyter:auth.groupsClaim (stack dev)")
+    assert "only used with auth.type generic-oauth" in line
+
+
+def test_every_authenticator_of_the_hub_image_is_a_type():
+    for kind in ("azuread", "cilogon", "gitlab", "ldap", "native", "shared-password",
+                 "ltiauthenticator.lti13.auth.LTI13Authenticator"):  # fmt: skip
+        assert load_settings(minimal_config(auth={"type": kind, "allowAll": True}), "dev")
+
+
+def test_an_unknown_type_gets_the_closest_name():
+    line = only_problem(minimal_config(auth={"type": "azure-ad", "allowAll": True}))
+    assert line.startswith("up2u-jupyter:auth.type (stack dev): 'azure-ad': not an authenticator")
+    assert "did you mean azuread?" in line
+
+
+def test_an_unmodelled_type_without_an_allow_rule_is_rejected():
+    line = only_problem(minimal_config(auth={"type": "ldap"}))
+    assert line.startswith("up2u-jupyter:auth (stack dev)") and "nobody could log in" in line
+
+
+def test_an_allowed_list_in_options_is_an_allow_rule():
+    config = minimal_config(auth={"type": "ldap", "options": {"allowed_groups": ["cn=staff"]}})
+    assert load_settings(config, "dev").auth.options == {"allowed_groups": ["cn=staff"]}
+
+
+def test_a_type_that_lets_everyone_in_by_itself_needs_no_rule():
+    assert load_settings(minimal_config(auth={"type": "firstuse"}), "dev").auth.type == "firstuse"
+
+
+def test_every_bad_option_is_reported_at_once_and_secrets_are_never_shown():
+    config = minimal_config(auth={"type": "ldap", "allowAll": True, "options": {
+        "server_adress": "ldap.example.org",
+        "server_port": "636",
+        "lookup_dn_search_password": "hunter2-very-secret",
+    }})  # fmt: skip
+    lines = problems(config)
+    assert [line.split(" ")[0] for line in lines] == [
+        "up2u-jupyter:auth.options.server_adress",
+        "up2u-jupyter:auth.options.server_port",
+        "up2u-jupyter:auth.options.lookup_dn_search_password",
+    ]
+    assert "did you mean server_address?" in lines[0]
+    assert "'636': LDAPAuthenticator.server_port takes a whole number" in lines[1]
+    assert "hunter2" not in "\n".join(lines) and "<hidden: secret>" in lines[2]
+    assert "auth.secretOptions.lookup_dn_search_password" in lines[2]
+
+
+def test_secret_options_make_their_secret_env_entries_required():
+    config = minimal_config(
+        auth={
+            "type": "ldap",
+            "allowAll": True,
+            "secretOptions": {"lookup_dn_search_password": "LDAP_PW"},
+        }
+    )
+    assert load_settings(config, "dev").required_secrets() == ["secretEnv.LDAP_PW"]
+
+
+def test_the_catalogue_is_not_read_for_the_modelled_types():
+    from tests.conftest import committed_settings
+    from up2u_jupyter import authenticators
+
+    authenticators.load_catalogue.cache_clear()
+    committed_settings("prod")
+    committed_settings("dev")
+    assert authenticators.load_catalogue.cache_info().currsize == 0
+    load_settings(minimal_config(auth={"type": "azuread", "allowAll": True}), "dev")
+    assert authenticators.load_catalogue.cache_info().currsize == 1
+
+
+# --- server profiles ------------------------------------------------------------------------------
+
+
+def profile(slug, **extra):
+    return {"slug": slug, "displayName": slug.title(), **extra}
+
+
+def test_profiles_default_to_none():
+    assert load_settings(minimal_config(), "dev").profiles == []
+
+
+def test_profiles_take_their_fields():
+    config = minimal_config(profiles=[profile("small", default=True), profile("big",
+        image={"name": "x/y", "tag": "1"}, cpu={"limit": "2"}, memory={"limit": "4Gi"},
+        extraEnv={"COURSE": "ml"}, description="More room")])  # fmt: skip
+    small, big = load_settings(config, "dev").profiles
+    assert small.default and not big.default
+    assert (big.cpu.limit, big.memory.limit, big.extra_env) == (2.0, "4Gi", {"COURSE": "ml"})
+
+
+def test_profile_slugs_must_be_dns_labels_and_unique():
+    line = only_problem(minimal_config(profiles=[profile("Big_One")]))
+    assert line.startswith("up2u-jupyter:profiles.0.slug (stack dev): 'Big_One'")
+    line = only_problem(minimal_config(profiles=[profile("a"), profile("b"), profile("a")]))
+    assert line.startswith("up2u-jupyter:profiles.2.slug (stack dev): 'a': also the slug of")
+
+
+def test_at_most_one_default_profile():
+    config = minimal_config(profiles=[profile("a", default=True), profile("b", default=True)])
+    line = only_problem(config)
+    assert line.startswith("up2u-jupyter:profiles.1.default (stack dev): True")
+    assert "profiles.0 is already the default" in line
+
+
+def test_profile_guarantee_above_its_limit_is_rejected():
+    config = minimal_config(profiles=[profile("a", memory={"limit": "1G", "guarantee": "2G"})])
+    line = only_problem(config)
+    assert line.startswith("up2u-jupyter:profiles.0.memory.guarantee (stack dev): '2G'")
+    assert "more than the limit '1G'" in line
+
+
+def test_profile_limit_below_the_singleuser_guarantee_is_rejected():
+    # singleuser.memory.guarantee is the chart's 1G
+    line = only_problem(minimal_config(profiles=[profile("a", memory={"limit": "512M"})]))
+    assert line.startswith("up2u-jupyter:profiles.0.memory.limit (stack dev): '512M'")
+    assert "less than the guarantee '1G' (singleuser.memory.guarantee)" in line
+    config = minimal_config(profiles=[profile("a", memory={"limit": "512M", "guarantee": "256M"})])
+    assert load_settings(config, "dev").profiles[0].memory.guarantee == "256M"
+
+
+def test_profile_cpu_guarantee_above_the_singleuser_limit_is_rejected():
+    config = minimal_config(singleuser={"cpu": {"limit": 1}},
+                            profiles=[profile("a", cpu={"guarantee": 2})])  # fmt: skip
+    line = only_problem(config)
+    assert line.startswith("up2u-jupyter:profiles.0.cpu.guarantee (stack dev): 2.0")
+    assert "(singleuser.cpu.limit)" in line
+
+
+def test_profile_quantities_follow_the_kubernetes_grammar():
+    line = only_problem(minimal_config(profiles=[profile("a", memory={"limit": "4GB"})]))
+    assert line.startswith("up2u-jupyter:profiles.0.memory.limit (stack dev): '4GB'")
+
+
+def test_up2u_profile_is_set_by_the_program():
+    line = only_problem(minimal_config(profiles=[profile("a", extraEnv={"UP2U_PROFILE": "x"})]))
+    assert line.startswith("up2u-jupyter:profiles.0.extraEnv.UP2U_PROFILE (stack dev)")
+
+
+def test_protected_stacks_pin_profile_images():
+    config = minimal_config(protect=True, profiles=[profile("a", image={"name": "x/y"})])
+    line = only_problem(config, stack="prod")
+    assert line.startswith("up2u-jupyter:profiles.0.image.tag (stack prod)")
+
+
+def test_option_and_profile_problems_come_in_the_same_round_as_the_rest():
+    config = minimal_config(
+        auth={"type": "ldap", "options": {"server_adress": "x"}},  # also: no allow rule
+        profiles=[profile("a", default=True), profile("a", default=True)],
+    )
+    keys = [line.split(" ")[0] for line in problems(config)]
+    assert keys == [
+        "up2u-jupyter:auth",
+        "up2u-jupyter:auth.options.server_adress",
+        "up2u-jupyter:profiles.1.slug",
+        "up2u-jupyter:profiles.1.default",
+    ]

@@ -73,6 +73,46 @@ VARIANTS = {
     "google": minimal_config(auth={"type": "google", "clientId": "c", "allowAll": True}),
     "dummy": minimal_config(auth={"type": "dummy", "allowAll": True}),
     "tmp": minimal_config(auth={"type": "tmp"}),
+    "groups": minimal_config(
+        auth={
+            **minimal_config()["auth"],
+            "allowAll": False,
+            "groupsClaim": "entitlements",
+            "allowedGroups": ["g"],
+            "adminGroups": ["a"],
+        }
+    ),
+    "azuread": minimal_config(
+        auth={
+            "type": "azuread",
+            "allowedUsers": ["ann"],
+            "options": {"tenant_id": "t"},
+            "secretOptions": {"client_secret": "AZ_SECRET"},
+        }
+    ),
+    "ldap": minimal_config(
+        auth={
+            "type": "ldap",
+            "options": {
+                "server_address": "ldap.example.org",
+                "allowed_groups": ["cn=staff,dc=example,dc=org"],
+            },
+        }
+    ),
+    "profiles": minimal_config(
+        profiles=[
+            {"slug": "small", "displayName": "Small", "default": True},
+            {
+                "slug": "big",
+                "displayName": "Big",
+                "description": "More room",
+                "image": {"name": "x/y", "tag": "1"},
+                "cpu": {"limit": 2, "guarantee": 1},
+                "memory": {"limit": "4Gi", "guarantee": "2Gi"},
+                "extraEnv": {"A": "b"},
+            },
+        ]
+    ),
     "helm-values": minimal_config(
         helmValues={
             "hub": {"networkPolicy": {"enabled": False}},
@@ -160,7 +200,8 @@ def test_prod_singleuser_settings(prod):
         "tag": "4.4.0-up2u.1",
     }
     assert user["cpu"] == {"limit": 2.0, "guarantee": 0.5}
-    assert user["memory"] == {"limit": "2G", "guarantee": "1G"}
+    # bytes: KubeSpawner would read "2G" as 2 GiB (see values.memory_bytes)
+    assert user["memory"] == {"limit": 2 * 2**30, "guarantee": 2**30}  # 2Gi, 1Gi: as deployed
     assert user["storage"] == {"capacity": "10G"}
 
 
@@ -337,7 +378,13 @@ def test_dev_requirements_pin_the_hub_images_python_stack():
         pytest.skip(f"chart reference data not found at {pins_file}")
     image = _pins(pins_file.read_text())
     ours = _pins((ROOT / "requirements-dev.txt").read_text())
-    for package in ("jupyterhub", "oauthenticator", "sqlalchemy"):
+    for package in (
+        "jupyterhub",
+        "oauthenticator",
+        "sqlalchemy",
+        "jupyterhub-kubespawner",
+        "jupyterhub-tmpauthenticator",
+    ):
         assert ours[package] == image[package], package
 
 
@@ -375,3 +422,66 @@ def test_tmp_has_no_callback_and_an_empty_section():
     values = values_for(VARIANTS["tmp"])
     assert values["hub"]["config"]["TmpAuthenticator"] == {}
     assert values["hub"]["extraEnv"] == {}
+
+
+def test_group_rules_render_as_oauthenticator_17_wants_them():
+    section = values_for(VARIANTS["groups"])["hub"]["config"]["GenericOAuthenticator"]
+    assert section["manage_groups"] is True
+    assert section["auth_state_groups_key"] == "oauth_user.entitlements"
+    assert (section["allowed_groups"], section["admin_groups"]) == (["g"], ["a"])
+    assert "claim_groups_key" not in section  # deprecated since OAuthenticator 17.0
+
+
+def test_no_group_keys_without_a_groups_claim(prod):
+    assert "manage_groups" not in prod["hub"]["config"]["GenericOAuthenticator"]
+
+
+def test_dev_stack_has_its_named_users_and_its_group():
+    oauth = stack_values("dev")["hub"]["config"]["GenericOAuthenticator"]
+    assert oauth["allowed_users"] == ["0a1b2c3d4e5f60718293a4b5c6d7e8f9@eduteams.org"]
+    assert oauth["allowed_groups"] == [
+        "urn:geant:eduteams.org:service:up2u:group:jupyter-dev#eduteams.org"
+    ]
+    assert oauth["scope"] == ["openid", "eduperson_entitlement"]
+
+
+def test_an_unmodelled_authenticator_gets_its_section_options_and_only_set_rules():
+    values = values_for(VARIANTS["ldap"])
+    assert values["hub"]["config"]["JupyterHub"]["authenticator_class"] == "ldap"
+    assert values["hub"]["config"]["LDAPAuthenticator"] == {
+        "server_address": "ldap.example.org",
+        "allowed_groups": ["cn=staff,dc=example,dc=org"],
+    }  # no allow_all: false forced on a class whose default may differ
+    assert values["hub"]["extraEnv"] == {}
+
+
+def test_secret_options_become_a_named_extra_config_entry_and_env_refs():
+    from up2u_jupyter.values import SECRET_OPTIONS_CONFIG
+
+    values = build_values(load_settings(VARIANTS["azuread"], "test"), SECRETS, ["AZ_SECRET"])
+    code = values["hub"]["extraConfig"][SECRET_OPTIONS_CONFIG]
+    assert "c.AzureAdOAuthenticator.client_secret = os.environ['AZ_SECRET']" in code
+    assert values["hub"]["extraEnv"]["AZ_SECRET"]["valueFrom"]["secretKeyRef"]["key"] == (
+        "env-AZ_SECRET"
+    )
+    section = values["hub"]["config"]["AzureAdOAuthenticator"]
+    assert section["oauth_callback_url"] == "https://jupyter.example.org/hub/oauth_callback"
+    assert "client_secret" not in section
+
+
+def test_profiles_render_to_the_profile_list(prod):
+    small, big = values_for(VARIANTS["profiles"])["singleuser"]["profileList"]
+    assert small == {
+        "slug": "small",
+        "display_name": "Small",
+        "description": "",
+        "default": True,
+        "kubespawner_override": {"environment": {"UP2U_PROFILE": "small"}},
+    }
+    assert big["kubespawner_override"] == {
+        "image": "x/y:1", "cpu_limit": 2.0, "cpu_guarantee": 1.0,
+        "mem_limit": 4 * 2**30, "mem_guarantee": 2 * 2**30,
+        "environment": {"A": "b", "UP2U_PROFILE": "big"},
+    }  # fmt: skip
+    assert "default" not in big
+    assert "profileList" not in prod["singleuser"]  # no profiles: today's single server

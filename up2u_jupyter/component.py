@@ -1,23 +1,31 @@
-"""The JupyterHub component: namespace, generated secrets, credentials Secret, Helm release."""
+"""The JupyterHub component: namespace, generated secrets, credentials Secret, Helm release.
 
+With ``monitoring.enabled`` also what a Prometheus Operator needs: the metrics token's Secret,
+a Service for the proxy's metrics, ServiceMonitors, a PrometheusRule and dashboard ConfigMaps.
+"""
+
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_random as random
-from pulumi_kubernetes.core.v1 import Namespace, Secret, Service
+from pulumi_kubernetes.apiextensions import CustomResource
+from pulumi_kubernetes.core.v1 import ConfigMap, Namespace, Secret, Service
 from pulumi_kubernetes.helm.v3 import Release, ReleaseArgs, RepositoryOptsArgs
 
-from . import credentials
+from . import credentials, monitoring
 from .settings import Settings
 from .values import (
     CHART_NAME,
+    METRICS_SECRET_KEY,
     ChartSecrets,
     build_values,
     callback_url,
     credentials_secret_name,
     hub_url,
+    metrics_secret_name,
     proxy_public_service,
     public_scheme,
 )
@@ -132,6 +140,20 @@ class JupyterHub(pulumi.ComponentResource):
                 )
             )
 
+        metrics_secret = None
+        if settings.monitoring.enabled:
+            # Only Kubernetes holds the token: the hub reads it from this Secret (extraEnv),
+            # Prometheus authorises with it (the ServiceMonitor); it is no output, no value.
+            token = random.RandomBytes(f"{name}-metrics-token", length=32, opts=child)
+            metrics_secret = Secret(
+                f"{name}-metrics-token",
+                metadata={"name": metrics_secret_name(settings), "namespace": ns_name},
+                type="Opaque",
+                string_data={METRICS_SECRET_KEY: pulumi.Output.secret(token.hex)},
+                opts=child,
+            )
+            depends_on.append(metrics_secret)
+
         values = build_values(settings, secrets, secret_env=list(args.secret_env))
         release = Release(
             f"{name}-release",
@@ -156,6 +178,8 @@ class JupyterHub(pulumi.ComponentResource):
             ),
         )
         status = release.status
+        if metrics_secret is not None:
+            _monitoring_resources(name, settings, values, ns_name, metrics_secret, child)
 
         service_name = proxy_public_service(values, settings.release_name)
         proxy = Service.get(
@@ -187,6 +211,64 @@ class JupyterHub(pulumi.ComponentResource):
     def outputs(self) -> dict[str, pulumi.Output[Any]]:
         """The stack outputs by name (``OUTPUTS``); only healthCheckToken is secret."""
         return {name: getattr(self, attribute) for name, attribute in OUTPUTS.items()}
+
+
+def _monitoring_resources(
+    name: str,
+    settings: Settings,
+    values: dict[str, Any],
+    namespace: pulumi.Output[str],
+    token_secret: Secret,
+    child: pulumi.ResourceOptions,
+) -> None:
+    """The Prometheus Operator's view of the stack, all in the stack's namespace."""
+
+    def metadata(resource: str, **extra: Any) -> dict[str, Any]:
+        return {"name": f"{settings.release_name}-up2u-{resource}", "namespace": namespace, **extra}
+
+    labelled = monitoring.resource_labels(settings)
+    Service(
+        f"{name}-proxy-metrics",
+        metadata={
+            "name": monitoring.proxy_metrics_service_name(settings),
+            "namespace": namespace,
+            "labels": monitoring.proxy_metrics_service_labels(settings),
+        },
+        spec=monitoring.proxy_metrics_service(settings, values),
+        opts=child,
+    )
+    # The Operator reads the token Secret by name, which the graph cannot see.
+    after_secret = pulumi.ResourceOptions.merge(
+        child, pulumi.ResourceOptions(depends_on=[token_secret])
+    )
+    for short, spec in monitoring.service_monitors(settings, values).items():
+        CustomResource(
+            f"{name}-{short}-monitor",
+            api_version=monitoring.API_VERSION,
+            kind="ServiceMonitor",
+            metadata=metadata(f"{short}-metrics", labels=labelled),
+            spec=spec,
+            opts=after_secret,
+        )
+    CustomResource(
+        f"{name}-alerts",
+        api_version=monitoring.API_VERSION,
+        kind="PrometheusRule",
+        metadata=metadata("alerts", labels=labelled),
+        spec=monitoring.prometheus_rule(settings, values),
+        opts=child,
+    )
+    for short, dashboard in monitoring.dashboards(settings, values).items():
+        ConfigMap(
+            f"{name}-dashboard-{short}",
+            metadata=metadata(
+                f"dashboard-{short}",
+                labels={**monitoring.PART_OF, **monitoring.DASHBOARD_LABEL},
+                annotations={monitoring.FOLDER_ANNOTATION: monitoring.dashboard_folder(settings)},
+            ),
+            data={f"up2u-{settings.namespace}-{short}.json": json.dumps(dashboard, indent=1)},
+            opts=child,
+        )
 
 
 def adoption_ids(settings: Settings) -> dict[str, str]:

@@ -6,7 +6,7 @@ from typing import Any, TextIO
 from . import credentials
 from .args import add_stack_arguments
 from .credentials import PROJECT
-from .errors import EXIT_OK
+from .errors import EXIT_CONFIG, EXIT_OK
 from .settings import Settings
 from .stackfile import StackConfig, load_stack
 from .values import helm_secret_paths, helm_secret_warning, values_yaml
@@ -28,11 +28,38 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     config, settings = load_stack(args.project_dir, args.stack)
     for warning in warnings(config, settings):
         print(warning, file=err)
+    if not chart_schema_valid(args, config, settings, err):
+        return EXIT_CONFIG
     if args.command == "check":
         print(f"stack {args.stack}: config is valid", file=out)
     else:
         out.write(values_yaml(settings, credentials.secret_env_names(config.secrets)))
     return EXIT_OK
+
+
+def chart_schema_valid(
+    args: argparse.Namespace, config: StackConfig, settings: Settings, err: TextIO
+) -> bool:
+    """Validate the final values against the chart's own schema, as Helm will (one line each)."""
+    from . import chartschema
+    from .values import offline_values
+
+    secret_env = credentials.secret_env_names(config.secrets)
+    found = chartschema.validate(
+        offline_values(settings, secret_env), settings.chart.version, args.project_dir
+    )
+    if found is None:
+        if args.command == "check":
+            print(chartschema.skipped_warning(settings.chart.version), file=err)
+        return True
+    for line in found:
+        path, _, problem = line.partition(": ")
+        print(
+            f"error: values {path} (stack {args.stack}): {problem}; Helm would refuse the "
+            f"release, so fix {PROJECT}:helmValues (or the key that renders it)",
+            file=err,
+        )
+    return not found
 
 
 def warnings(config: StackConfig, settings: Settings) -> list[str]:
@@ -55,5 +82,8 @@ def warnings(config: StackConfig, settings: Settings) -> list[str]:
             )
     found += [
         f"warning: {helm_secret_warning(path, stack)}" for path in helm_secret_paths(settings)
+    ]
+    found += [
+        f"warning: {PROJECT}:{key} (stack {stack}): {text}" for key, text in settings.advice()
     ]
     return found

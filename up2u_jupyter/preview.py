@@ -35,7 +35,7 @@ from .errors import EXIT_CONFIG, EXIT_OK
 from .hubconfig import Z2JH_PATH, string_environment
 from .settings import Settings
 from .stackfile import load_stack
-from .values import AUTHENTICATOR_CLASSES, ChartSecrets, build_values
+from .values import AUTHENTICATOR_CLASSES, METRICS_TOKEN_ENV, ChartSecrets, build_values
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATES = REPO / "images" / "hub" / "templates"
@@ -77,6 +77,7 @@ class Ports:
     hub: int
     proxy_api: int
     oidc: int
+    proxy_metrics: int = 0
 
 
 @dataclass
@@ -159,6 +160,7 @@ def local_plan(
     if database not in (None, "sqlite-pvc", "sqlite-memory"):
         values["hub"]["db"] = {"type": "sqlite-pvc"}
         swaps.append(f"hub.db.type {database} -> SQLite")
+    _swap_metrics(values, plan.env, swaps, ports)
     swaps += _singleuser_swaps(values)
     return plan
 
@@ -276,6 +278,25 @@ def provider_users(oauth: Mapping[str, Any]) -> list[dict[str, Any]]:
     return users
 
 
+def _swap_metrics(
+    values: dict[str, Any], env: dict[str, str], swaps: list[str], ports: Ports
+) -> None:
+    """monitoring.enabled: a token for the metrics service, the proxy's metrics on 127.0.0.1."""
+    if METRICS_TOKEN_ENV in values["hub"].get("extraEnv", {}):
+        env[METRICS_TOKEN_ENV] = secrets.token_hex(32)
+        swaps.append("metrics service token (a Kubernetes Secret) -> generated for this run")
+    chp = values["proxy"].setdefault("chp", {})
+    flags = list(chp.get("extraCommandLineFlags", []))
+    if any(flag.startswith("--metrics-port") for flag in flags):
+        # the chart appends these flags last, so the last of a repeated flag wins
+        chp["extraCommandLineFlags"] = [
+            *flags,
+            f"--metrics-ip={HOST}",
+            f"--metrics-port={ports.proxy_metrics}",
+        ]
+        swaps.append(f"proxy metrics (every interface) -> {HOST}:{ports.proxy_metrics}")
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:
@@ -330,7 +351,13 @@ class Preview:
         self.settings = settings
         self.stack = stack
         self.keep = keep
-        self.ports = Ports(public=port, hub=free_port(), proxy_api=free_port(), oidc=free_port())
+        self.ports = Ports(
+            public=port,
+            hub=free_port(),
+            proxy_api=free_port(),
+            oidc=free_port(),
+            proxy_metrics=free_port(),
+        )
         self.state = Path(tempfile.mkdtemp(prefix=f"up2u-preview-{stack}-"))
         self.children: list[_Child] = []
         self.plan: Plan | None = None

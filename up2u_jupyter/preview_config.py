@@ -46,7 +46,11 @@ c.JupyterHub.cleanup_servers = True  # stopping the hub stops every user server
 
 c.JupyterHub.proxy_class = "configurable-http-proxy"
 c.ConfigurableHTTPProxy.should_start = True
-c.ConfigurableHTTPProxy.command = [plan["chp"]]
+# proxy.chp.extraCommandLineFlags: the chart's proxy pod runs them; here the hub starts the proxy
+c.ConfigurableHTTPProxy.command = [
+    plan["chp"],
+    *values["proxy"].get("chp", {}).get("extraCommandLineFlags", []),
+]
 c.ConfigurableHTTPProxy.api_url = f"http://{host}:{ports['proxy_api']}"
 c.ConfigurableHTTPProxy.auth_token = chart.get_secret_value(
     "hub.config.ConfigurableHTTPProxy.auth_token"

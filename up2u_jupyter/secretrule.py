@@ -104,9 +104,21 @@ def extraconfig_secrets(code: str) -> list[str]:
     return found
 
 
+_VOLUME_SOURCE_KEYS = {"secretName", "name", "items", "defaultMode", "optional"}
+
+
 def is_reference(value: Any) -> bool:
-    """A value that points at a secret instead of holding it (``valueFrom: secretKeyRef``)."""
-    return isinstance(value, Mapping) and ("valueFrom" in value or "secretKeyRef" in value)
+    """A value that points at a Secret instead of holding it: ``valueFrom: secretKeyRef``, or
+    a volume's ``secret: {secretName: ...}`` source."""
+    if not isinstance(value, Mapping):
+        return False
+    if "valueFrom" in value or "secretKeyRef" in value:
+        return True
+    return (
+        bool(value)
+        and set(value) <= _VOLUME_SOURCE_KEYS
+        and ("secretName" in value or "name" in value)
+    )
 
 
 def secret_leaves(tree: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:

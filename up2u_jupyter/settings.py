@@ -17,12 +17,13 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    TypeAdapter,
     ValidationError,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
 
-from . import credentials
+from . import authenticators, credentials
 from .credentials import OAUTH_TYPES, PROJECT, SECRET_KEYS
 from .dotted import MISSING, get_path
 from .errors import ConfigError, Problem, excerpt, shown_key
@@ -235,7 +236,15 @@ class Hub(Model):
     db: HubDb = HubDb()
 
 
-AuthType = Literal["generic-oauth", "github", "google", "dummy", "tmp"]
+def _auth_type(value: str) -> str:
+    message = authenticators.unknown_type_message(value)
+    if message is not None:
+        raise ValueError(message)
+    return value
+
+
+AuthType = Annotated[str, AfterValidator(_auth_type)]
+"""One of the five modelled types, or any authenticator the chart's hub image ships."""
 _ONLY_FOR: dict[str, tuple[str, ...]] = {
     "client_id": OAUTH_TYPES,
     "authorize_url": ("generic-oauth",),
@@ -247,6 +256,9 @@ _ONLY_FOR: dict[str, tuple[str, ...]] = {
     "login_service": OAUTH_TYPES,
     "allowed_organizations": ("github",),
     "hosted_domain": ("google",),
+    "groups_claim": ("generic-oauth",),
+    "allowed_groups": ("generic-oauth",),
+    "admin_groups": ("generic-oauth",),
 }
 
 
@@ -255,6 +267,8 @@ class Auth(Model):
 
     ``github``, ``google``, ``dummy`` and ``tmp`` are the chart's other built-in authenticators,
     there for stacks migrated from old values files; protected stacks cannot use dummy or tmp.
+    Any other authenticator the hub image ships is configured through ``options`` (checked
+    against the catalogue, ``authenticators.py``) and ``secretOptions`` (read from secretEnv).
     """
 
     type: AuthType = "generic-oauth"
@@ -271,6 +285,11 @@ class Auth(Model):
     allow_all: bool = False
     allowed_users: list[NonEmptyStr] = []
     admin_users: list[NonEmptyStr] = []
+    groups_claim: NonEmptyStr | None = None
+    allowed_groups: list[NonEmptyStr] = []
+    admin_groups: list[NonEmptyStr] = []
+    options: dict[str, Any] = {}
+    secret_options: dict[str, str] = {}
 
     @property
     def effective_login_service(self) -> str | None:
@@ -299,14 +318,40 @@ class Auth(Model):
         return self
 
     @model_validator(mode="after")
-    def _someone_can_log_in(self) -> "Auth":
-        rules = [self.allow_all, self.allowed_users, self.admin_users, self.allowed_organizations]
-        if self.type != "tmp" and not any(rules):
-            raise ValueError(
-                "no allow rule, so nobody could log in; set auth.allowAll: true, "
-                "or list users in auth.allowedUsers or auth.adminUsers"
+    def _groups_need_their_claim(self) -> "Auth":
+        if (self.allowed_groups or self.admin_groups) and self.groups_claim is None:
+            raise RuleError(
+                "groupsClaim",
+                "auth.allowedGroups and auth.adminGroups need the userinfo claim that lists a "
+                "user's groups; set it (eduTEAMS: eduperson_entitlement)",
             )
         return self
+
+    @model_validator(mode="after")
+    def _someone_can_log_in(self) -> "Auth":
+        rules = [
+            self.allow_all,
+            self.allowed_users,
+            self.admin_users,
+            self.allowed_organizations,
+            self.allowed_groups,
+            self.admin_groups,
+            authenticators.allow_rule_options(self.options),
+        ]
+        if any(rules) or self.type == "tmp" or self._lets_everyone_in_by_default():
+            return self
+        raise ValueError(
+            "no allow rule, so nobody could log in; set auth.allowAll: true, "
+            "or list users in auth.allowedUsers or auth.adminUsers"
+            + (", or groups in auth.allowedGroups" if self.type == "generic-oauth" else "")
+        )
+
+    def _lets_everyone_in_by_default(self) -> bool:
+        """An unmodelled authenticator whose own default is allow_all (e.g. firstuse)."""
+        if self.type in authenticators.MODELLED:
+            return False
+        cls = authenticators.load_catalogue().of(self.type)
+        return cls is not None and cls.allow_all_by_default is True
 
 
 class LimitGuarantee(Model):
@@ -362,6 +407,45 @@ class Singleuser(Model):
     extra_env: dict[str, str] = {}
 
 
+class ProfileCpu(Model):
+    """A profile's CPU in cores; what it leaves out is the singleuser value."""
+
+    limit: Cores | None = None
+    guarantee: Cores | None = None
+
+
+class ProfileMemory(Model):
+    """A profile's memory as quantities; what it leaves out is the singleuser value."""
+
+    limit: Quantity | None = None
+    guarantee: Quantity | None = None
+
+
+PROFILE_ENV = "UP2U_PROFILE"
+"""Set to the profile's slug in each profile's servers, so notebooks can tell which they run."""
+
+
+class Profile(Model):
+    """One kind of user server offered on the spawn page (a KubeSpawner profile)."""
+
+    slug: DnsLabel
+    display_name: NonEmptyStr
+    description: str = ""
+    default: bool = False
+    image: Image | None = None
+    cpu: ProfileCpu = ProfileCpu()
+    memory: ProfileMemory = ProfileMemory()
+    extra_env: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _profile_env_is_ours(self) -> "Profile":
+        if PROFILE_ENV in self.extra_env:
+            raise RuleError(
+                f"extraEnv.{PROFILE_ENV}", "set to the profile's slug by the program; remove it"
+            )
+        return self
+
+
 class Scheduling(Model):
     """Pod scheduling."""
 
@@ -384,15 +468,19 @@ class Cull(Model):
     max_age: Seconds = 0
     users: bool = False
 
-    @model_validator(mode="after")
-    def _checks_at_least_once_per_timeout(self) -> "Cull":
-        if self.every > self.timeout:
-            raise RuleError(
-                "every",
-                f"longer than cull.timeout ({self.timeout}s), so idle servers would outlive "
-                "the timeout; set cull.every at or below cull.timeout",
-            )
-        return self
+    def advice(self) -> list[tuple[str, str]]:
+        """Settings the chart accepts but that probably do not do what was meant."""
+        if self.enabled and self.every > self.timeout:
+            # the chart (and the culler) accept it; idle servers then live up to every+timeout
+            return [
+                (
+                    "cull.every",
+                    f"{self.every}s is longer than cull.timeout ({self.timeout}s), so idle "
+                    f"servers can run up to {self.every + self.timeout}s; lower cull.every to "
+                    "cull.timeout or less if that is not meant",
+                )
+            ]
+        return []
 
 
 class HealthCheck(Model):
@@ -400,6 +488,80 @@ class HealthCheck(Model):
 
     enabled: bool = True
     user: Annotated[str, AfterValidator(_dns_label)] = "health-check"
+
+
+_LABEL_NAME = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)")
+
+
+def _labels(value: dict[str, str]) -> dict[str, str]:
+    """Kubernetes labels: ``[prefix/]name`` keys and values of at most 63 characters."""
+    if not value:
+        raise ValueError(
+            "empty; set the label your Prometheus selects on, e.g. release: kube-prometheus-stack"
+        )
+    for key, label in value.items():
+        prefix, _, name = key.rpartition("/")
+        if (prefix and not _HOSTNAME.fullmatch(prefix)) or not _LABEL_NAME.fullmatch(name):
+            raise ValueError(
+                f"{key!r} is not a Kubernetes label key; use [prefix/]name, the name at most "
+                "63 letters, digits, '-', '_' or '.' (e.g. release)"
+            )
+        if label and not _LABEL_NAME.fullmatch(label):
+            raise ValueError(
+                f"{label!r} (label {key}) is not a Kubernetes label value; use at most 63 "
+                "letters, digits, '-', '_' or '.' (e.g. kube-prometheus-stack)"
+            )
+    return value
+
+
+def _ratio(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+        raise ValueError("not a ratio; use a number more than 0 and at most 1 (0.9 is 90%)")
+    return float(value)
+
+
+def _positive_number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ValueError("not a positive number; use a number more than 0 (e.g. 120)")
+    return float(value)
+
+
+Ratio = Annotated[float, BeforeValidator(_ratio)]
+PositiveNumber = Annotated[float, BeforeValidator(_positive_number)]
+
+
+class MonitoringThresholds(Model):
+    """When the alerts fire. Defaults suit a school's service: page before users write in."""
+
+    spawn_failure_ratio: Ratio = 0.2
+    """Share of server starts in 15 minutes that failed."""
+    spawn_duration_seconds: PositiveNumber = 120
+    """90th percentile of successful server starts over 30 minutes."""
+    volume_fill_ratio: Ratio = 0.9
+    """How full a user's home volume (claim-*) may get."""
+    hub_db_fill_ratio: Ratio = 0.8
+    """How full the hub database volume (hub-db-dir, sqlite-pvc only) may get."""
+    hub_down_minutes: PositiveInt = 5
+    """How long the hub may be unreachable to Prometheus."""
+    proxy_down_minutes: PositiveInt = 5
+    """How long the proxy may be unreachable to Prometheus."""
+    culler_missed_runs: PositiveInt = 3
+    """Idle-culler runs (cull.every apart) that may pass without one."""
+
+
+class Monitoring(Model):
+    """Metrics, alerts and dashboards for a Prometheus Operator (kube-prometheus-stack)."""
+
+    enabled: bool = False
+    release_label: Annotated[dict[str, str], AfterValidator(_labels)] = {
+        "release": "kube-prometheus-stack"
+    }
+    """The labels the cluster's Prometheus selects ServiceMonitors and rules on."""
+    namespace: DnsLabel = "monitoring"
+    """The namespace Prometheus runs in (the hub's NetworkPolicy admits it)."""
+    runbook_url: HttpsUrl | None = None
+    """This README's address; the alerts' runbook links point into its Monitoring section."""
+    thresholds: MonitoringThresholds = MonitoringThresholds()
 
 
 class Settings(Model):
@@ -414,10 +576,12 @@ class Settings(Model):
     hub: Hub = Hub()
     auth: Auth  # no default: single sign-on cannot work without the stack's own client and rules
     singleuser: Singleuser = Singleuser()
+    profiles: list[Profile] = []
     scheduling: Scheduling = Scheduling()
     pre_puller: PrePuller = PrePuller()
     cull: Cull = Cull()
     health_check: HealthCheck = HealthCheck()
+    monitoring: Monitoring = Monitoring()
     helm_values: dict[str, Any] = {}
     protect: bool = False
     adopt: bool = False
@@ -426,9 +590,13 @@ class Settings(Model):
         """The secret config keys this stack cannot deploy without (see credentials.SECRETS)."""
         return credentials.required(self)
 
+    def advice(self) -> list[tuple[str, str]]:
+        """(key, text) for settings that are valid but probably not what was meant."""
+        return self.cull.advice()
+
     def secret_env_references(self) -> list[str]:
         """The secretEnv entries the stack's config reads (they must be set)."""
-        return []
+        return sorted(set(self.auth.secret_options.values()))
 
     def cross_field_problems(self) -> list[tuple[str, Any, str]]:
         """Rules that span several top-level keys, as (key, value, message) triples."""
@@ -448,6 +616,12 @@ class Settings(Model):
             if getattr(self.auth, field) is None:
                 key = f"auth.{to_camel(field)}"
                 found.append((key, None, f"auth.type {kind} needs {key}; set it"))
+        found += [
+            (key, HIDDEN_VALUE if secret else value, message)
+            for key, value, message, secret in authenticators.option_problems(
+                kind, self.auth.options, self.auth.secret_options
+            )
+        ]
         if self.protect and kind in ("dummy", "tmp"):
             found.append(
                 (
@@ -477,10 +651,12 @@ class Settings(Model):
                     "https.mode secret needs the name of the TLS Secret in the namespace; set it",
                 )
             )
+        found += self._profile_problems()
         if self.protect:
             for key, image in (
                 ("hub.image", self.hub.image),
                 ("singleuser.image", self.singleuser.image),
+                *((f"profiles.{i}.image", p.image) for i, p in enumerate(self.profiles)),
             ):
                 if image is not None and not image.pinned:
                     found.append(
@@ -492,6 +668,85 @@ class Settings(Model):
                         )
                     )
         return found
+
+    def profile_resources(self, profile: Profile) -> tuple[LimitGuarantee, LimitGuarantee]:
+        """A profile's effective (cpu, memory): its own values, the singleuser ones otherwise."""
+        return profile_resources(self.singleuser, profile)
+
+    def _profile_problems(self) -> list[tuple[str, Any, str]]:
+        return profile_problems(self.singleuser, self.profiles)
+
+
+def profile_resources(user: Singleuser, profile: Profile) -> tuple[LimitGuarantee, LimitGuarantee]:
+    """A profile's effective (cpu, memory): its own values, the singleuser ones otherwise."""
+    cpu = LimitGuarantee.model_construct(
+        limit=user.cpu.limit if profile.cpu.limit is None else profile.cpu.limit,
+        guarantee=user.cpu.guarantee if profile.cpu.guarantee is None else profile.cpu.guarantee,
+    )
+    memory = LimitGuarantee.model_construct(
+        limit=user.memory.limit if profile.memory.limit is None else profile.memory.limit,
+        guarantee=(
+            user.memory.guarantee if profile.memory.guarantee is None else profile.memory.guarantee
+        ),
+    )
+    return cpu, memory
+
+
+def profile_problems(user: Singleuser, profiles: list[Profile]) -> list[tuple[str, Any, str]]:
+    """Rules across profiles and singleuser: unique slugs, one default, guarantee <= limit."""
+    found: list[tuple[str, Any, str]] = []
+    seen: dict[str, int] = {}
+    for index, profile in enumerate(profiles):
+        key = f"profiles.{index}"
+        if profile.slug in seen:
+            found.append(
+                (
+                    f"{key}.slug",
+                    profile.slug,
+                    f"also the slug of profiles.{seen[profile.slug]}; give each profile "
+                    "its own slug",
+                )
+            )
+        seen.setdefault(profile.slug, index)
+        cpu, memory = profile_resources(user, profile)
+        for name, effective, own_limit, own_guarantee in (
+            ("cpu", cpu, profile.cpu.limit, profile.cpu.guarantee),
+            ("memory", memory, profile.memory.limit, profile.memory.guarantee),
+        ):
+            limit, guarantee = effective.limit, effective.guarantee
+            if limit is None or guarantee is None:
+                continue
+            if parse_quantity(guarantee) <= parse_quantity(limit):
+                continue
+            if own_guarantee is not None:
+                found.append(
+                    (
+                        f"{key}.{name}.guarantee",
+                        own_guarantee,
+                        f"more than the limit {limit!r}"
+                        + ("" if own_limit is not None else f" (singleuser.{name}.limit)")
+                        + "; set a guarantee at or below the limit",
+                    )
+                )
+            else:
+                found.append(
+                    (
+                        f"{key}.{name}.limit",
+                        own_limit,
+                        f"less than the guarantee {guarantee!r} (singleuser.{name}."
+                        f"guarantee); raise the limit or set {key}.{name}.guarantee",
+                    )
+                )
+    defaults = [i for i, p in enumerate(profiles) if p.default]
+    if len(defaults) > 1:
+        found.append(
+            (
+                f"profiles.{defaults[1]}.default",
+                True,
+                f"profiles.{defaults[0]} is already the default; at most one profile can be",
+            )
+        )
+    return found
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -505,7 +760,14 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
     try:
         settings = Settings.model_validate(dict(raw))
     except ValidationError as error:
-        raise ConfigError(stack, [_problem_from_pydantic(e, raw) for e in error.errors()]) from None
+        problems = [_problem_from_pydantic(e, raw) for e in error.errors()]
+        # auth.options problems are found after the model validates; report them in this same
+        # round when the rest of auth is unusable, so a fix does not reveal a second batch
+        problems += [
+            Problem(f"{PROJECT}:{key}", _with_value(value, message))
+            for key, value, message in [*_raw_option_problems(raw), *_raw_profile_problems(raw)]
+        ]
+        raise ConfigError(stack, problems) from None
     problems = [
         Problem(f"{PROJECT}:{key}", _with_value(value, message))
         for key, value, message in settings.cross_field_problems()
@@ -515,8 +777,51 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
     return settings
 
 
+def _raw_option_problems(raw: Mapping[str, Any]) -> list[tuple[str, Any, str]]:
+    """auth.options/secretOptions problems read from the raw config (when they can be read)."""
+    auth = raw.get("auth")
+    if not isinstance(auth, Mapping):
+        return []
+    kind = auth.get("type", "generic-oauth")
+    options = auth.get("options", {})
+    secret_options = auth.get("secretOptions", {})
+    if (
+        not isinstance(kind, str)
+        or not isinstance(options, Mapping)
+        or not isinstance(secret_options, Mapping)
+        or not all(isinstance(k, str) for k in [*options, *secret_options])
+        or authenticators.unknown_type_message(kind) is not None
+    ):
+        return []
+    return [
+        (key, HIDDEN_VALUE if secret else value, message)
+        for key, value, message, secret in authenticators.option_problems(
+            kind, options, secret_options
+        )
+    ]
+
+
+def _raw_profile_problems(raw: Mapping[str, Any]) -> list[tuple[str, Any, str]]:
+    """The rules across profiles, when profiles and singleuser validate on their own."""
+    if not raw.get("profiles"):
+        return []
+    try:
+        user = Singleuser.model_validate(raw.get("singleuser", {}))
+        profiles: list[Profile] = TypeAdapter(list[Profile]).validate_python(raw["profiles"])
+    except ValidationError:
+        return []  # their own problems are in this round already
+    return profile_problems(user, profiles)
+
+
+class _Hidden:
+    """Stands for a value an error must not show (it is, or may be, a secret)."""
+
+
+HIDDEN_VALUE = _Hidden()
+
+
 def _with_value(value: Any, message: str) -> str:
-    return f"{excerpt(value)}: {message}"
+    return f"{excerpt(value, secret=isinstance(value, _Hidden))}: {message}"
 
 
 def _problem_from_pydantic(error: Any, raw: Mapping[str, Any]) -> Problem:

@@ -11,20 +11,19 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import credentials
+from . import authenticators, credentials
 from .credentials import OAUTH_TYPES
-from .settings import Image, ResourceRequirements, Settings
+from .quantity import parse_quantity
+from .settings import PROFILE_ENV, Image, Profile, ResourceRequirements, Settings
 
 CHART_NAME = "jupyterhub"
 HUB_PORT = 8081
-AUTHENTICATOR_CLASSES = {
-    "generic-oauth": "GenericOAuthenticator",
-    "github": "GitHubOAuthenticator",
-    "google": "GoogleOAuthenticator",
-    "dummy": "DummyAuthenticator",
-    "tmp": "TmpAuthenticator",
-}
-"""auth.type (the chart's authenticator_class entry point name) -> its config section."""
+AUTHENTICATOR_CLASSES = authenticators.MODELLED
+"""The modelled auth.types -> their config section (every other: ``authenticators.section_of``)."""
+SECRET_OPTIONS_CONFIG = "up2u-auth-secret-options"
+"""The hub.extraConfig entry that reads auth.secretOptions from the hub's environment."""
+GROUPS_AUTH_STATE_KEY = "oauth_user"
+"""Where OAuthenticator keeps the userinfo answer in auth_state (its ``user_auth_state_key``)."""
 DUMMY_PASSWORD_CONFIG = "import os\nc.DummyAuthenticator.password = os.environ['DUMMY_PASSWORD']"
 """DummyAuthenticator has no environment default for its password: read it from the Secret."""
 
@@ -43,6 +42,27 @@ def health_check_scopes(user: str) -> list[str]:
     return [f"admin:users!user={user}", f"servers!user={user}", f"access:servers!user={user}"]
 
 
+METRICS_SERVICE = "metrics"
+"""The hub service Prometheus scrapes ``/hub/metrics`` as (monitoring.enabled)."""
+METRICS_SCOPES = ["read:metrics"]
+"""Everything the metrics service may do: read the hub's metrics, nothing else."""
+METRICS_TOKEN_ENV = "UP2U_METRICS_TOKEN"
+"""The hub's environment variable holding the metrics service's token."""
+METRICS_SECRET_KEY = "token"
+"""The key of the token in the metrics Secret (the ServiceMonitor reads the same key)."""
+PROXY_METRICS_PORT = 8002
+"""Where configurable-http-proxy serves its Prometheus metrics (its own port, never public)."""
+PROMETHEUS_POD_LABELS = {"app.kubernetes.io/name": "prometheus"}
+"""The labels of the Prometheus Operator's Prometheus pods (kube-prometheus-stack's too)."""
+METRICS_SERVICE_CONFIG = (
+    "import os\n"
+    "c.JupyterHub.services.append(\n"
+    f"    {{'name': '{METRICS_SERVICE}', 'api_token': os.environ['{METRICS_TOKEN_ENV}']}}\n"
+    ")"
+)
+"""Registers the metrics service with its token read from the environment, not the values."""
+
+
 @dataclass(frozen=True)
 class ChartSecrets:
     """The generated secrets (opaque values): three the chart would make, and the check's token."""
@@ -56,6 +76,11 @@ class ChartSecrets:
 def credentials_secret_name(settings: Settings) -> str:
     """Name of the Kubernetes Secret holding the OAuth client secret and DB password."""
     return f"{settings.release_name}-up2u-credentials"
+
+
+def metrics_secret_name(settings: Settings) -> str:
+    """Name of the Kubernetes Secret holding the metrics service's token."""
+    return f"{settings.release_name}-up2u-metrics"
 
 
 def callback_url(settings: Settings) -> str | None:
@@ -95,7 +120,60 @@ def build_values(
             "users": settings.cull.users,
         },
     }
+    if settings.monitoring.enabled:
+        values = deep_merge(values, _metrics(settings))
     return deep_merge(values, settings.helm_values)
+
+
+def _metrics(settings: Settings) -> dict[str, Any]:
+    """Let the cluster's Prometheus in: a metrics service, and one door in each NetworkPolicy.
+
+    The token never enters the values (Helm would keep it in its release history): the hub
+    reads it from the metrics Secret, the one the ServiceMonitor authorises with.
+    """
+
+    def from_prometheus(port: int) -> dict[str, Any]:
+        monitoring_namespace = {"kubernetes.io/metadata.name": settings.monitoring.namespace}
+        return {
+            "from": [
+                {
+                    "namespaceSelector": {"matchLabels": monitoring_namespace},
+                    "podSelector": {"matchLabels": dict(PROMETHEUS_POD_LABELS)},
+                }
+            ],
+            "ports": [{"protocol": "TCP", "port": port}],
+        }
+
+    return {
+        "hub": {
+            "extraEnv": {
+                METRICS_TOKEN_ENV: {
+                    "valueFrom": {
+                        "secretKeyRef": {
+                            "name": metrics_secret_name(settings),
+                            "key": METRICS_SECRET_KEY,
+                        }
+                    }
+                }
+            },
+            "extraConfig": {"up2u-metrics-service": METRICS_SERVICE_CONFIG},
+            "loadRoles": {
+                METRICS_SERVICE: {
+                    "description": "Prometheus reads the hub's metrics, nothing else",
+                    "scopes": list(METRICS_SCOPES),
+                    "services": [METRICS_SERVICE],
+                }
+            },
+            "networkPolicy": {"ingress": [from_prometheus(HUB_PORT)]},
+        },
+        "proxy": {
+            "chp": {
+                # the metrics server listens on every interface unless --metrics-ip says else
+                "extraCommandLineFlags": [f"--metrics-port={PROXY_METRICS_PORT}"],
+                "networkPolicy": {"ingress": [from_prometheus(PROXY_METRICS_PORT)]},
+            }
+        },
+    }
 
 
 def _proxy(settings: Settings, secrets: ChartSecrets) -> dict[str, Any]:
@@ -164,14 +242,17 @@ def _hub_config(settings: Settings, secrets: ChartSecrets) -> dict[str, Any]:
         "JupyterHub": {"authenticator_class": auth.type},
         "CryptKeeper": {"keys": [secrets.crypt_key]},
         "Authenticator": {"admin_users": list(auth.admin_users)},
-        AUTHENTICATOR_CLASSES[auth.type]: _authenticator(settings),
+        authenticators.section_of(auth.type): _authenticator(settings),
     }
 
 
 def _authenticator(settings: Settings) -> dict[str, Any]:
     auth = settings.auth
+    if auth.type not in AUTHENTICATOR_CLASSES:
+        return _other_authenticator(settings)
     if auth.type == "tmp":
-        return {}  # everyone gets a temporary user: there is nothing to configure
+        # everyone gets a temporary user: there is nothing to configure but the options
+        return dict(auth.options)
     section: dict[str, Any] = {
         "allow_all": auth.allow_all,
         "allowed_users": list(auth.allowed_users),
@@ -195,14 +276,68 @@ def _authenticator(settings: Settings) -> dict[str, Any]:
         section["allowed_organizations"] = list(auth.allowed_organizations)
     elif auth.type == "google":
         section["hosted_domain"] = list(auth.hosted_domain)
-    return section
+    if auth.groups_claim is not None:
+        # OAuthenticator 17 reads groups from auth_state (claim_groups_key is deprecated) and
+        # honours group rules only with manage_groups, which also mirrors the provider's
+        # groups into JupyterHub groups at each sign-in.
+        section |= {
+            "manage_groups": True,
+            "auth_state_groups_key": f"{GROUPS_AUTH_STATE_KEY}.{auth.groups_claim}",
+            "allowed_groups": list(auth.allowed_groups),
+            "admin_groups": list(auth.admin_groups),
+        }
+    return section | dict(auth.options)
+
+
+def _other_authenticator(settings: Settings) -> dict[str, Any]:
+    """An authenticator outside the modelled five: its options, plus the allow rules."""
+    auth = settings.auth
+    section: dict[str, Any] = {}
+    # Only what the stack set: such a class may let everyone in by default (firstuse does),
+    # and an explicit allow_all: false would change that behaviour.
+    if "allow_all" in auth.model_fields_set:
+        section["allow_all"] = auth.allow_all
+    if auth.allowed_users:
+        section["allowed_users"] = list(auth.allowed_users)
+    cls = authenticators.load_catalogue().of(auth.type)
+    url = _other_callback_url(settings)
+    if cls is not None and "oauth_callback_url" in cls.traits and url is not None:
+        section["oauth_callback_url"] = url
+    return section | dict(auth.options)
+
+
+def _other_callback_url(settings: Settings) -> str | None:
+    if settings.domain is None:
+        return None
+    return f"{public_scheme(settings)}://{settings.domain}/hub/oauth_callback"
 
 
 def _extra_config(settings: Settings) -> dict[str, str]:
     extra = dict(settings.hub.extra_config)
     if settings.auth.type == "dummy":
         extra["up2u-dummy-password"] = DUMMY_PASSWORD_CONFIG
+    if settings.auth.secret_options:
+        extra[SECRET_OPTIONS_CONFIG] = secret_options_config(settings)
     return extra
+
+
+def secret_options_config(settings: Settings) -> str:
+    """Python for hub.extraConfig: each auth.secretOptions trait read from its secretEnv entry.
+
+    A trait that takes a string gets the variable as it is; any other (a map such as LTI 1.1's
+    ``consumers``) gets it parsed as JSON, so the secret can hold structured data.
+    """
+    auth = settings.auth
+    section = authenticators.section_of(auth.type)
+    cls = authenticators.load_catalogue().of(auth.type)
+    assignments = []
+    for trait, env in sorted(auth.secret_options.items()):
+        kind = cls.traits[trait].type if cls is not None and trait in cls.traits else "str"
+        read = f"os.environ[{env!r}]"
+        value = read if "str" in kind.split("|") else f"json.loads({read})"
+        assignments.append(f"c.{section}.{trait} = {value}")
+    imports = ["import json"] if any("json.loads" in a for a in assignments) else []
+    return "\n".join([*imports, "import os", "", *assignments]) + "\n"
 
 
 def _singleuser(settings: Settings) -> dict[str, Any]:
@@ -210,7 +345,11 @@ def _singleuser(settings: Settings) -> dict[str, Any]:
     values: dict[str, Any] = {
         "defaultUrl": user.default_url,
         "cpu": {"limit": user.cpu.limit, "guarantee": user.cpu.guarantee},
-        "memory": {"limit": user.memory.limit, "guarantee": user.memory.guarantee},
+        # bytes, for the reason memory_bytes gives
+        "memory": {
+            "limit": _bytes_or_none(user.memory.limit),
+            "guarantee": _bytes_or_none(user.memory.guarantee),
+        },
         "storage": {"capacity": user.storage.capacity},
         "extraEnv": dict(user.extra_env),
     }
@@ -218,7 +357,57 @@ def _singleuser(settings: Settings) -> dict[str, Any]:
         values["storage"]["dynamic"] = {"storageClass": user.storage.storage_class}
     if user.image is not None:
         values["image"] = _image(user.image)
+    if settings.profiles:
+        values["profileList"] = [_profile(settings, profile) for profile in settings.profiles]
     return values
+
+
+def _profile(settings: Settings, profile: Profile) -> dict[str, Any]:
+    """A KubeSpawner 7 ``profile_list`` entry: what the profile sets, over the singleuser values.
+
+    KubeSpawner replaces each overridden trait but merges dicts, so ``environment`` adds the
+    profile's variables to ``singleuser.extraEnv`` instead of dropping them.
+    """
+    override: dict[str, Any] = {}
+    if profile.image is not None:
+        image = _image(profile.image)
+        override["image"] = f"{image['name']}:{image['tag']}"
+    for trait, value in (
+        ("cpu_limit", profile.cpu.limit),
+        ("cpu_guarantee", profile.cpu.guarantee),
+    ):
+        if value is not None:
+            override[trait] = value
+    for trait, quantity in (
+        ("mem_limit", profile.memory.limit),
+        ("mem_guarantee", profile.memory.guarantee),
+    ):
+        if quantity is not None:
+            override[trait] = memory_bytes(quantity)
+    override["environment"] = {**profile.extra_env, PROFILE_ENV: profile.slug}
+    entry: dict[str, Any] = {
+        "slug": profile.slug,
+        "display_name": profile.display_name,
+        "description": profile.description,
+        "kubespawner_override": override,
+    }
+    if profile.default:
+        entry["default"] = True
+    return entry
+
+
+def _bytes_or_none(quantity: str | None) -> int | None:
+    return None if quantity is None else memory_bytes(quantity)
+
+
+def memory_bytes(quantity: str) -> int:
+    """A memory quantity as whole bytes, as KubeSpawner's memory traits should get it.
+
+    The chart hands ``singleuser.memory`` (and profile overrides) to KubeSpawner's
+    ``mem_limit``/``mem_guarantee``, whose ByteSpecification reads ``G`` as 2**30 and refuses
+    ``Gi`` (a hub that cannot spawn); bytes mean what the Kubernetes quantity in the stack says.
+    """
+    return int(parse_quantity(quantity))
 
 
 def _image(image: Image) -> dict[str, str]:

@@ -18,7 +18,9 @@ def register(commands: Any) -> None:
     """Add ``import-values``."""
     help_text = "convert an old z2jh values file into Pulumi.STACK.yaml"
     command = commands.add_parser("import-values", help=help_text, description=help_text)
-    command.add_argument("path", type=Path, help="the old values.yaml (chart 0.9 to 4.4)")
+    command.add_argument(
+        "path", type=Path, help="the old values.yaml (chart 0.7 to 4.4, or a parent chart's)"
+    )
     command.add_argument("--domain", help="public host name, if the file names none")
     command.add_argument(
         "--set",
@@ -27,6 +29,13 @@ def register(commands: Any) -> None:
         default=[],
         metavar="KEY=VALUE",
         help="set a config key (dotted, e.g. auth.authorizeUrl=https://...); repeatable",
+    )
+    command.add_argument(
+        "--from-chart",
+        metavar="VERSION",
+        type=chart_version,
+        help="the chart version the old file was deployed with (helm list shows it); it decides "
+        "what keys left out meant",
     )
     command.add_argument("--force", action="store_true", help="overwrite the stack file")
     add_stack_arguments(command)
@@ -41,10 +50,16 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     assignments = [parse_set(assignment) for assignment in args.sets]
     if not args.path.exists():
         raise UsageError(f"no such file: {shown_key(str(args.path))}")
+    chosen = {key: value for key, value in assignments}.get("auth.type")
     try:
-        imported = convert(read_yaml_file(args.path, source=str(args.path)))
+        imported = convert(
+            read_yaml_file(args.path, source=shown_key(args.path.name)),
+            from_chart=args.from_chart,
+            auth_type=str(chosen) if chosen is not None else None,
+        )
     except (YamlError, ValuesFileError) as error:
-        print(f"error: {_printable(str(error))}", file=err)
+        for line in str(error).splitlines():
+            print(f"error: {_printable(line)}", file=err)
         return EXIT_CONFIG
     config = imported.config
     domain = args.domain or config.get("domain") or imported.domain_hint
@@ -53,19 +68,48 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for key, value in assignments:
         set_path(config, key, value)
     print_report(imported, err)
+    problems = [_printable(problem) for problem in imported.problems]
+    settings = None
     try:
         settings = load_settings(config, args.stack)
     except ConfigError as error:
+        problems += [
+            _settings_problem(problem.key, problem.message)
+            for problem in error.problems
+            if not (imported.problems and problem.key.startswith(f"{PROJECT}:auth"))
+        ]
+    if problems or settings is None:
         print(f"error: nothing written to {target.name}; the imported config needs:", file=err)
-        for problem in error.problems:
-            key = problem.key.removeprefix(f"{PROJECT}:")
-            option = "--domain HOST" if key == "domain" else f"--set {key}=VALUE"
-            print(f"  {problem.key}: {problem.message} (supply it with {option})", file=err)
+        for problem in problems:
+            print(f"  {problem}", file=err)
         return EXIT_CONFIG
     write_stack_file(target, config, source=args.path.name)
     print(f"wrote {target}", file=err)
+    for notice in imported.notices:
+        print(f"NOTE: {notice}", file=err)
     print_secrets(imported, settings, args.stack, err)
     return EXIT_OK
+
+
+def _settings_problem(key: str, message: str) -> str:
+    """A settings problem, with the option that supplies the key when the key is missing."""
+    bare = key.removeprefix(f"{PROJECT}:")
+    missing = message.startswith(("not set", "required but not set"))
+    if not missing:
+        return f"{key}: {message}"
+    option = "--domain HOST" if bare == "domain" else f"--set {bare}=VALUE"
+    return f"{key}: {message} (supply it with {option})"
+
+
+def chart_version(text: str) -> str:
+    """A z2jh chart version such as 0.9.0, 1.2 or 3 (what ``helm list`` shows)."""
+    from .history import era_of
+
+    if era_of(text) is None:
+        raise argparse.ArgumentTypeError(
+            f"{shown_key(text[:20])} is not a chart version; use what helm list shows, e.g. 0.9.0"
+        )
+    return text
 
 
 def parse_set(assignment: str) -> tuple[str, Any]:
@@ -104,14 +148,18 @@ def print_report(imported: Imported, err: TextIO) -> None:
 def print_secrets(imported: Imported, settings: Settings, stack: str, err: TextIO) -> None:
     """The secret commands to run, and what the generated secrets change for users."""
     commands = imported.commands(stack)
-    commands += [
+    if commands:
+        print("secrets to set before the first deploy (values from your old file):", file=err)
+        for command in commands:
+            print(f"  {command}", file=err)
+    needed = [
         secret_set_command(key, stack)
         for key in settings.required_secrets()
         if key not in imported.secrets_to_set
     ]
-    if commands:
-        print("secrets to set before the first deploy (values from your old file):", file=err)
-        for command in commands:
+    if needed:
+        print("secrets the new stack needs that the old file did not hold:", file=err)
+        for command in needed:
             print(f"  {command}", file=err)
     print("generated anew on the first deploy, and what users notice:", file=err)
     for name in imported.rotated:

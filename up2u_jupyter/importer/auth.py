@@ -1,0 +1,629 @@
+"""Who signs in, and how: the authenticator of every era -> ``auth.*`` of the stack config.
+
+An old file names its authenticator in one of three places (the 0.x ``auth:`` block,
+``hub.config.JupyterHub.authenticator_class``, or extraConfig code) and configures it across
+several sections (``Authenticator``, ``OAuthenticator``, the class's own). They are gathered in
+the order JupyterHub applies them, converted trait by trait (typed keys where the stack models
+them, ``auth.options`` otherwise, ``auth.secretOptions`` + ``secretEnv`` for secrets), and then
+the allow rule is decided: ``allowAll: true`` only when the old deployment let everyone in.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..secretrule import is_secret_name
+from .history import (
+    ALLOW_RULE_TRAITS,
+    AUTHENTICATOR_ALIASES,
+    CHART_AUTH_OPTIONS,
+    CHART_AUTH_SECTIONS,
+    CHART_LDAP_OPTIONS,
+    CLASS_NAMES,
+    DEFAULT_AUTHENTICATOR,
+    MODELLED_TRAITS,
+    OAUTH_CLASS_TYPES,
+    PARENT_AUTHENTICATORS,
+    REMOVED_TRAITS,
+    RENAMED_TRAITS,
+    RESTRICTING_TRAITS,
+    SHIPPED_AUTHENTICATORS,
+    TARGET_CHART,
+    KeyPath,
+    section_of,
+)
+from .model import Conversion, kind
+
+COMMON_OAUTH_TRAITS = frozenset(
+    {
+        "client_id",
+        "client_secret",
+        "oauth_callback_url",
+        "login_service",
+        "scope",
+        "username_claim",
+        "authorize_url",
+        "token_url",
+        "userdata_url",
+        "userdata_params",
+        "token_params",
+        "validate_server_cert",
+        "enable_auth_state",
+        "allow_all",
+        "allowed_users",
+        "admin_users",
+        "blocked_users",
+        "manage_groups",
+        "auth_state_groups_key",
+        "allowed_groups",
+        "admin_groups",
+    }
+)
+"""Traits every OAuthenticator has: what carries over when a custom OAuth class is replaced
+by one the hub image ships."""
+
+
+@dataclass
+class Option:
+    """One trait value of the old file and where it was."""
+
+    value: Any
+    where: KeyPath
+
+
+def resolve(name: Any) -> str | None:
+    """The auth.type an old authenticator name or class path means, if the hub image ships it."""
+    text = str(name).strip()
+    if text in SHIPPED_AUTHENTICATORS:
+        return text
+    if text in AUTHENTICATOR_ALIASES:
+        return AUTHENTICATOR_ALIASES[text]
+    if text in CLASS_NAMES:
+        return CLASS_NAMES[text]
+    return _BY_PATH.get(text.replace(":", "."))
+
+
+_BY_PATH = {path: name for name, path in reversed(SHIPPED_AUTHENTICATORS.items())}
+
+
+class _Auth:
+    """The authenticator being gathered from the old file."""
+
+    def __init__(self, c: Conversion):
+        self.c = c
+        self.type: str | None = None
+        self.type_where: KeyPath | None = None
+        self.named: str | None = None
+        """The class the old file named when the image does not ship it."""
+        self.named_section: str | None = None
+        self.sections: dict[str, dict[str, Option]] = {}
+        """Config section -> trait -> value (Authenticator, OAuthenticator, the class...)."""
+        self.chart_sections: dict[str, tuple[KeyPath, dict[str, Option]]] = {}
+        """0.x ``auth.<name>`` blocks (name -> where, options)."""
+
+    def name(self, value: Any, where: KeyPath) -> None:
+        """The authenticator chosen at ``where`` (later calls win, as later config does)."""
+        resolved = resolve(value)
+        self.type_where = where
+        if resolved is None:
+            self.type, self.named = None, str(value)
+            self.named_section = str(value).rpartition(".")[2]
+        else:
+            self.type, self.named = resolved, None
+
+    def option(self, section: str, trait: Any, value: Any, where: KeyPath) -> None:
+        self.sections.setdefault(section, {})[str(trait)] = Option(value, where)
+
+
+def convert_auth(c: Conversion, chosen: str | None = None) -> None:
+    """Gather, convert and decide the allow rule (see the module docstring).
+
+    ``chosen`` is an auth.type the operator picked (``--set auth.type=...``): it replaces an
+    authenticator the hub image does not ship.
+    """
+    gathered = _Auth(c)
+    old = c.take("auth")
+    if isinstance(old, dict):
+        _chart_auth(c, gathered, old)
+    elif old is not None:
+        c.note("auth", "dropped", f"{kind(old)} where the 0.x chart expected a map")
+    config = c.take("hub", "config")
+    if isinstance(config, dict):
+        _hub_config(c, gathered, config)
+    elif config is not None:
+        c.note(("hub", "config"), "dropped", f"{kind(config)} where the chart expects a map")
+    _code(c, gathered)
+    _decide_type(c, gathered, chosen)
+    if gathered.type is None:
+        return
+    _convert_options(c, gathered)
+    _allow_rule(c, gathered)
+    c.auth["type"] = gathered.type
+    c.out.config["auth"] = _ordered(c.auth)
+
+
+def _ordered(auth: dict[str, Any]) -> dict[str, Any]:
+    first = {key: auth[key] for key in ("type",) if key in auth}
+    last = {key: auth[key] for key in ("options", "secretOptions") if key in auth}
+    return first | {k: v for k, v in auth.items() if k not in first and k not in last} | last
+
+
+# --- gathering ----------------------------------------------------------------------------
+
+
+def _chart_auth(c: Conversion, gathered: _Auth, auth: dict[str, Any]) -> None:
+    """The top-level ``auth`` block of charts 0.7-0.11 (moved to hub.config in 1.0)."""
+    kind_ = auth.pop("type", None)
+    custom = auth.pop("custom", None)
+    if kind_ == "custom" and isinstance(custom, dict):
+        gathered.name(custom.get("className"), ("auth", "custom", "className"))
+        config = custom.get("config") or {}
+        section = gathered.named_section or (
+            section_of(gathered.type) if gathered.type else "Authenticator"
+        )
+        for trait, value in config.items() if isinstance(config, dict) else ():
+            gathered.option(section, trait, value, ("auth", "custom", "config", str(trait)))
+    elif kind_ is not None:
+        gathered.name(CHART_AUTH_SECTIONS.get(str(kind_), kind_), ("auth", "type"))
+    elif custom is not None:
+        c.note(("auth", "custom"), "dropped", "auth.type is not custom, so the chart ignored it")
+    for name in list(auth):
+        if name in CHART_AUTH_SECTIONS and isinstance(auth[name], dict):
+            block = auth.pop(name)
+            options = _chart_section(c, str(name), block)
+            gathered.chart_sections[str(name)] = (("auth", str(name)), options)
+    admin = auth.pop("admin", None) or {}
+    if isinstance(admin, dict):
+        if admin.get("users"):
+            gathered.option(
+                "Authenticator", "admin_users", admin["users"], ("auth", "admin", "users")
+            )
+        if "access" in admin:
+            c.helm(
+                ("hub", "config", "JupyterHub", "admin_access"),
+                admin["access"],
+                ("auth", "admin", "access"),
+                "auth.* moved to hub.config in chart 1.0",
+            )
+    for old, trait in (("whitelist", "allowed_users"), ("blacklist", "blocked_users")):
+        block = auth.pop(old, None) or {}
+        if isinstance(block, dict) and block.get("users"):
+            gathered.option("Authenticator", trait, block["users"], ("auth", old, "users"))
+    state = auth.pop("state", None) or {}
+    if isinstance(state, dict):
+        if state.get("cryptoKey"):
+            c.rotate("auth-state key", ("auth", "state", "cryptoKey"))
+        if "enabled" in state:
+            gathered.option(
+                "Authenticator", "enable_auth_state", state["enabled"], ("auth", "state", "enabled")
+            )
+    scopes = auth.pop("scopes", None)
+    if scopes:
+        gathered.option("OAuthenticator", "scope", scopes, ("auth", "scopes"))
+    for key in auth:
+        c.note(("auth", str(key)), "dropped", "not a key of the 0.x chart's auth block")
+
+
+def _chart_section(c: Conversion, name: str, block: dict[str, Any]) -> dict[str, Option]:
+    """One 0.x ``auth.<name>`` block, as the traits 0.x's jupyterhub_config.py set from it."""
+    options: dict[str, Option] = {}
+    if name == "ldap":
+        for path, trait in CHART_LDAP_OPTIONS.items():
+            value = _pop_path(block, path)
+            if value is not None:
+                options[trait] = Option(value, ("auth", "ldap", *path))
+        for path, _ in _leaf_paths(block):
+            c.note(("auth", "ldap", *path), "dropped", "not a key of the 0.x chart's auth.ldap")
+        return options
+    for key, value in block.items():
+        trait = CHART_AUTH_OPTIONS.get(str(key), str(key))
+        options[trait] = Option(value, ("auth", name, str(key)))
+    return options
+
+
+def _pop_path(block: dict[str, Any], path: KeyPath) -> Any:
+    """Remove the value at a nested path, then the maps it leaves empty."""
+    chain = [block]
+    for part in path[:-1]:
+        node = chain[-1].get(part)
+        if not isinstance(node, dict):
+            return None
+        chain.append(node)
+    value = chain[-1].pop(path[-1], None)
+    for depth in range(len(chain) - 1, 0, -1):
+        if chain[depth] == {}:
+            chain[depth - 1].pop(path[depth - 1])
+    return value
+
+
+def _leaf_paths(node: Any, path: KeyPath = ()) -> list[tuple[KeyPath, Any]]:
+    if isinstance(node, dict) and node:
+        return [
+            leaf for key, value in node.items() for leaf in _leaf_paths(value, (*path, str(key)))
+        ]
+    return [(path, node)] if path else []
+
+
+def _hub_config(c: Conversion, gathered: _Auth, config: dict[str, Any]) -> None:
+    """``hub.config`` (chart 1.0 and later): traitlets config by section."""
+    app = config.get("JupyterHub")
+    if isinstance(app, dict):
+        if "authenticator_class" in app:
+            gathered.name(
+                app.pop("authenticator_class"),
+                ("hub", "config", "JupyterHub", "authenticator_class"),
+            )
+        if app.pop("cookie_secret", None) not in (None, ""):
+            c.rotate("cookie secret", ("hub", "config", "JupyterHub", "cookie_secret"))
+    proxy = config.get("ConfigurableHTTPProxy")
+    if isinstance(proxy, dict) and proxy.pop("auth_token", None) not in (None, ""):
+        c.rotate("proxy token", ("hub", "config", "ConfigurableHTTPProxy", "auth_token"))
+    keeper = config.pop("CryptKeeper", None)
+    if isinstance(keeper, dict) and keeper.pop("keys", None):
+        c.rotate("auth-state key", ("hub", "config", "CryptKeeper", "keys"))
+    for section in list(config):
+        options = config[section]
+        if (
+            isinstance(section, str)
+            and section.endswith("Authenticator")
+            and isinstance(options, dict)
+        ):
+            config.pop(section)
+            for trait, value in options.items():
+                gathered.option(section, trait, value, ("hub", "config", section, str(trait)))
+    for section, options in config.items():
+        where: KeyPath = ("hub", "config", str(section))
+        if not isinstance(options, dict):
+            c.note(where, "dropped", f"{kind(options)} where a section of traits is expected")
+            continue
+        for trait, value in options.items():
+            path = (*where, str(trait))
+            if is_secret_name(str(trait)) and value not in (None, ""):
+                c.note(
+                    path,
+                    "secret",
+                    "not copied (it would sit in Helm's release history); "
+                    "read it in hub.extraConfig from a secretEnv entry instead",
+                )
+            else:
+                c.helm(("hub", "config", str(section), str(trait)), value, path)
+
+
+def _code(c: Conversion, gathered: _Auth) -> None:
+    """Authenticator settings lifted out of extraConfig code (they run last, so they win)."""
+    for snippet in c.code_snippets:
+        where: KeyPath = ("hub", "extraConfig", snippet.name)
+        if snippet.authenticator is not None:
+            gathered.name(snippet.authenticator[1], (*where, "c.JupyterHub.authenticator_class"))
+        for item in snippet.assignments:
+            if item.section == "CryptKeeper":
+                c.rotate("auth-state key", (*where, "c.CryptKeeper.keys"))
+                continue
+            gathered.option(
+                item.section, item.trait, item.value, (*where, f"c.{item.section}.{item.trait}")
+            )
+
+
+def _decide_type(c: Conversion, gathered: _Auth, chosen: str | None) -> None:
+    if chosen is not None:
+        previous = gathered.named or gathered.type
+        gathered.type, gathered.named = chosen, gathered.named
+        if previous and previous != chosen:
+            c.note(
+                gathered.type_where or "auth",
+                "mapped",
+                f"-> auth.type {chosen} (chosen with --set, replacing {previous})",
+            )
+        elif gathered.type_where is not None:
+            c.note(gathered.type_where, "mapped", f"-> auth.type {chosen}")
+        return
+    if gathered.named is not None:
+        c.problem(
+            f"{c.where(gathered.type_where or ('auth',))}: the authenticator "
+            f"{gathered.named!r} is not in the z2jh 4.4.0 hub image; choose one it ships with "
+            "--set auth.type=NAME (e.g. generic-oauth for an OAuth2 provider, with its "
+            "auth.authorizeUrl/tokenUrl/userdataUrl) and its options are carried where they fit"
+        )
+        return
+    if gathered.type is not None:
+        c.note(gathered.type_where or "auth", "mapped", f"-> auth.type {gathered.type}")
+        return
+    blocks = [name for name in gathered.chart_sections if name != "dummy"]
+    if len(blocks) == 1:
+        name = blocks[0]
+        gathered.type = CHART_AUTH_SECTIONS[name]
+        c.note(
+            ("auth", name),
+            "era",
+            f"auth.type is not in this file, but auth.{name} is: "
+            f"-> auth.type {gathered.type} (the chart's default would be dummy; if the file "
+            "is an overlay, its base file sets auth.type)",
+        )
+        return
+    parent = PARENT_AUTHENTICATORS.get(c.prefix)
+    if parent is not None:
+        gathered.type = parent[0]
+        c.note(
+            "auth",
+            "added",
+            f"the file names no authenticator; {parent[1]}: -> auth.type "
+            f"{parent[0]} (pass --set auth.type=NAME if the deployment overrode it)",
+        )
+        return
+    gathered.type = DEFAULT_AUTHENTICATOR
+    c.note(
+        "auth",
+        "added",
+        "the file names no authenticator, so the old hub ran the chart's "
+        "default, DummyAuthenticator (any user name, the shared password if one was set): "
+        "-> auth.type dummy. If this file is an overlay, its base file named the real one: "
+        "pass --set auth.type=NAME",
+    )
+
+
+# --- converting ---------------------------------------------------------------------------
+
+
+def _applicable(gathered: _Auth) -> list[tuple[str, dict[str, Option]]]:
+    """The gathered sections that configure the running class, lowest precedence first."""
+    kind_ = gathered.type or ""
+    oauth = kind_ in OAUTH_CLASS_TYPES
+    own = section_of(kind_)
+    order = ["Authenticator", "LocalAuthenticator"] + (["OAuthenticator"] if oauth else [])
+    applicable = [(name, gathered.sections[name]) for name in order if name in gathered.sections]
+    for name, (_, options) in gathered.chart_sections.items():
+        if CHART_AUTH_SECTIONS[name] == kind_ or (name == "dummy" and kind_ == "dummy"):
+            applicable.append((f"auth.{name}", options))
+    if own in gathered.sections:
+        applicable.append((own, gathered.sections[own]))
+    if gathered.named_section and gathered.named_section in gathered.sections:
+        applicable.append((gathered.named_section, gathered.sections[gathered.named_section]))
+    return applicable
+
+
+def _convert_options(c: Conversion, gathered: _Auth) -> None:
+    kind_ = gathered.type or ""
+    merged: dict[str, Option] = {}
+    for _, options in _applicable(gathered):
+        for trait, option in options.items():
+            new, _why = RENAMED_TRAITS.get(trait, (trait, ""))
+            merged[new] = option  # more specific sections and later code win, as in traitlets
+    used = {id(option) for option in merged.values()}
+    replaced = gathered.named_section is not None
+    for section, options in gathered.sections.items():
+        for option in options.values():
+            if id(option) not in used:
+                c.note(
+                    option.where,
+                    "dropped",
+                    f"{section} is not the authenticator the hub "
+                    f"runs ({section_of(kind_)}) nor one of its bases",
+                )
+    for name, (_, options) in gathered.chart_sections.items():
+        for option in options.values():
+            if id(option) not in used:
+                c.note(
+                    option.where,
+                    "dropped",
+                    f"auth.{name} configures an authenticator the "
+                    f"old hub did not run (auth.type was {kind_})",
+                )
+    typed = _typed(kind_)
+    for trait, option in merged.items():
+        original = option.where[-1].rpartition(".")[2]
+        renamed = RENAMED_TRAITS.get(original)
+        also = f"renamed from {original} in {renamed[1]}" if renamed and renamed[1] else ""
+        if replaced and trait not in COMMON_OAUTH_TRAITS and option.where[:-1] != ():
+            from_custom = option.where[-2:-1] == (gathered.named_section,) or (
+                len(option.where) > 2 and option.where[1] == "custom"
+            )
+            if from_custom:
+                c.note(
+                    option.where,
+                    "dropped",
+                    f"an option of {gathered.named}, which {section_of(kind_)} does not have",
+                )
+                continue
+        _convert_trait(c, kind_, typed, trait, option, also)
+
+
+def _typed(kind_: str) -> dict[str, str]:
+    typed = dict(MODELLED_TRAITS["*"])
+    if kind_ in ("generic-oauth", "github", "google"):
+        typed |= MODELLED_TRAITS["oauth"]
+    return typed | MODELLED_TRAITS.get(kind_, {})
+
+
+def _convert_trait(
+    c: Conversion, kind_: str, typed: dict[str, str], trait: str, option: Option, also: str
+) -> None:
+    value, where = option.value, option.where
+    if trait in REMOVED_TRAITS:
+        c.note(where, "dropped", REMOVED_TRAITS[trait])
+        return
+    if trait == "oauth_callback_url":
+        host = _host(value)
+        c.hint_domain(host)
+        c.callback_scheme = _scheme(value)
+        if kind_ in ("generic-oauth", "github", "google"):
+            c.note(where, "mapped", "-> domain (the callback URL is derived from it)")
+            return
+    known = _class_traits(kind_)
+    if is_secret_name(trait) or trait == "consumers" or (trait in known and known[trait].secret):
+        _secret_trait(c, kind_, trait, value, where)
+        return
+    if value is None:
+        c.note(where, "dropped", "null: the authenticator's default applies")
+        return
+    if isinstance(value, set | frozenset | tuple):
+        value = sorted(value, key=str)
+    if trait == "manage_groups" and kind_ == "generic-oauth":
+        if value and "groupsClaim" not in c.auth:
+            c.note(
+                where,
+                "dropped",
+                "generic-oauth takes groups from a userinfo claim: set "
+                "--set auth.groupsClaim=CLAIM to keep managing groups",
+            )
+        else:
+            c.note(where, "dropped", "auth.groupsClaim turns group management on")
+        return
+    if trait in typed:
+        if trait == "hosted_domain" and isinstance(value, str):
+            value = [value]
+        if trait in ("admin_users", "allowed_users", "allowed_organizations") and isinstance(
+            value, str
+        ):
+            value = [value]
+        c.put(f"auth.{typed[trait]}", value, where, also)
+        return
+    if known and trait not in known:
+        c.note(
+            where,
+            "dropped",
+            f"not an option of {section_of(kind_)} in the chart "
+            f"{TARGET_CHART} hub image (an older release had it, or it belongs to another class)",
+        )
+        return
+    c.auth.setdefault("options", {})[trait] = value
+    c.note(where, "mapped", f"-> auth.options.{trait}{'; ' + also if also else ''}")
+
+
+def _class_traits(kind_: str) -> dict[str, Any]:
+    """The traits of the class an auth.type names, from the hub image's catalogue."""
+    from ..authenticators import load_catalogue
+
+    cls = load_catalogue(TARGET_CHART).of(kind_)
+    return dict(cls.traits) if cls is not None else {}
+
+
+def _secret_trait(c: Conversion, kind_: str, trait: str, value: Any, where: KeyPath) -> None:
+    if value in (None, "", [], {}):
+        c.note(where, "dropped", "empty")
+        return
+    if trait == "client_secret" and kind_ in ("generic-oauth", "github", "google"):
+        c.secret("oauthClientSecret", where)
+        return
+    if trait == "password" and kind_ == "dummy":
+        c.secret("dummyPassword", where)
+        return
+    if not isinstance(value, str):
+        c.note(
+            where,
+            "secret",
+            f"not copied: {kind(value)} of secrets; set it in "
+            "hub.extraConfig from secretEnv entries (os.environ[...])",
+        )
+        return
+    env = trait.upper()
+    c.auth.setdefault("secretOptions", {})[trait] = env
+    c.secret_env(env, where, f"auth.secretOptions.{trait} reads it")
+
+
+def _host(url: Any) -> str | None:
+    try:
+        return urlsplit(str(url)).hostname
+    except ValueError:
+        return None
+
+
+def _scheme(url: Any) -> str | None:
+    try:
+        return urlsplit(str(url)).scheme or None
+    except ValueError:
+        return None
+
+
+# --- who may sign in ----------------------------------------------------------------------
+
+
+def _allow_rule(c: Conversion, gathered: _Auth) -> None:
+    """allowAll only when the old deployment let everyone in; say so loudly when it did."""
+    kind_ = gathered.type or ""
+    auth = c.auth
+    options = auth.get("options", {})
+    if kind_ == "tmp":
+        return  # tmp lets everyone in as a new user: that is what it is for
+    if kind_ == "null" and not auth.get("allowedUsers"):
+        auth["allowAll"] = True
+        c.note(
+            "auth.allowAll",
+            "added",
+            "NullAuthenticator signs nobody in; anyone may start a "
+            "server through the parent's API, as before: allowAll: true says so",
+        )
+        c.notice(
+            "anyone may start a server, as with the old BinderHub: auth.type null with "
+            "auth.allowAll: true"
+        )
+        return
+    explicit = auth.get("allowAll")
+    if explicit is True:
+        c.notice(
+            f"sign-in stays open to everyone: the old file set allow_all, so every user "
+            f"who can sign in through {kind_} gets in (auth.allowAll: true)"
+        )
+        return
+    rules = [
+        name
+        for name in sorted(ALLOW_RULE_TRAITS | {"allowed_organizations"})
+        if _has_rule(name, auth, options)
+    ]
+    if explicit is False or rules:
+        return
+    oauth = kind_ in OAUTH_CLASS_TYPES
+    era = c.era
+    everyone = (
+        None
+        if era is None
+        else (era.oauth_allows_all_without_rule if oauth else era.hub_allows_all_without_rule)
+    )
+    if everyone is None or era is None:
+        c.problem(
+            f"auth: the old file has no allow rule, and it does not tell its chart version: "
+            f"charts before {'3.0' if oauth else '4.0'} let every user who signed in through "
+            f"{kind_} get in, later ones only admins; pass --from-chart VERSION (helm list "
+            "shows it), or decide with --set auth.allowAll=true or --set auth.allowedUsers=[...]"
+        )
+        return
+    if not everyone:
+        return  # admins only, as before: the stack's own check asks for a rule if none is left
+    narrowed = [
+        name
+        for name in sorted(RESTRICTING_TRAITS | {"idps"})
+        if _has_rule(name, auth, options) or isinstance(options.get(name), list)
+    ]
+    who = f" (within {', '.join(sorted(narrowed))}, which the stack keeps)" if narrowed else ""
+    auth["allowAll"] = True
+    c.note(
+        "auth.allowAll",
+        "added",
+        f"the old file has no allow rule, and under chart "
+        f"{era.name} that let every user who signed in get in{who}; the stack keeps "
+        "that explicitly (allowAll: true). Replace it with allowedUsers to restrict sign-in",
+    )
+    c.notice(
+        f"sign-in stays open to everyone who can sign in through {kind_}{who}, as the old "
+        f"deployment (chart {era.name}, JupyterHub {era.jupyterhub}) allowed: "
+        "auth.allowAll: true was added; restrict it before going live if that was not meant"
+    )
+
+
+def _has_rule(trait: str, auth: dict[str, Any], options: dict[str, Any]) -> bool:
+    typed = {
+        "allowed_users": "allowedUsers",
+        "allowed_organizations": "allowedOrganizations",
+        "hosted_domain": "hostedDomain",
+        "allowed_groups": "allowedGroups",
+        "admin_groups": "adminGroups",
+    }
+    value = auth.get(typed.get(trait, ""), options.get(trait))
+    if trait == "idps" and isinstance(value, dict):
+        # CILogon 16+: each identity provider says who of its users may sign in
+        return any(
+            isinstance(idp, dict) and (idp.get("allow_all") or idp.get("allowed_domains"))
+            for idp in value.values()
+        )
+    if trait == "idps":
+        return False  # a list (CILogon before 16) narrows identity providers, allows no one
+    return bool(value)

@@ -1,0 +1,271 @@
+"""``hub``: image, limits, templates, extraConfig code, the database, services and environment."""
+
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from ..credentials import valid_env_name
+from ..secretrule import is_reference, is_secret_name, url_has_secret
+from .extraconfig import Snippet, analyse, read_from_environment, secret_assignments
+from .model import Conversion, kind
+
+_TYPED = ("activeServerLimit", "concurrentSpawnLimit", "templatePaths", "templateVars")
+
+
+def convert_hub(c: Conversion) -> None:
+    """The hub's own settings; the authenticator in hub.config is ``auth``'s."""
+    if c.take("hub", "cookieSecret") is not None:
+        c.rotate("cookie secret", ("hub", "cookieSecret"))
+    image = c.get("hub", "image")
+    if isinstance(image, dict) and isinstance(image.get("name"), str) and image["name"]:
+        _hub_image(c, c.take_map("hub", "image"))
+    for key in _TYPED:
+        value = c.get("hub", key)
+        if value is not None and _fits(key, value):
+            c.put(f"hub.{key}", c.take("hub", key), ("hub", key))
+    resources = c.get("hub", "resources")
+    if isinstance(resources, dict) and _resources(resources):
+        c.put("hub.resources", c.take("hub", "resources"), ("hub", "resources"))
+    convert_extra_config(c)
+    convert_database(c)
+    convert_services(c)
+    convert_hub_env(c)
+
+
+def _fits(key: str, value: Any) -> bool:
+    """Whether a value has the shape the stack's typed key takes (else it goes to helmValues)."""
+    if key in ("activeServerLimit", "concurrentSpawnLimit"):
+        return isinstance(value, int) and not isinstance(value, bool) and value > 0
+    if key == "templatePaths":
+        return isinstance(value, list) and all(isinstance(v, str) and v for v in value)
+    return isinstance(value, dict) and all(isinstance(k, str) for k in value)
+
+
+def _resources(resources: dict[str, Any]) -> bool:
+    return set(resources) <= {"requests", "limits"} and all(
+        isinstance(part, dict)
+        and set(part) <= {"cpu", "memory", "ephemeral-storage"}
+        and None not in part.values()
+        for part in resources.values()
+    )
+
+
+def _hub_image(c: Conversion, image: dict[str, Any]) -> None:
+    from .history import CHART_IMAGES
+
+    name = str(image.pop("name"))
+    tag = image.pop("tag", None)
+    if name in CHART_IMAGES:
+        c.note(
+            ("hub", "image"), "dropped", "the old chart's own hub image; chart 4.4.0 runs its own"
+        )
+    else:
+        result = {"name": name} | ({"tag": str(tag)} if tag is not None else {})
+        c.put(
+            "hub.image",
+            result,
+            ("hub", "image"),
+            "rebuild it FROM quay.io/jupyterhub/k8s-hub:4.4.0 before deploying",
+        )
+    for key, value in image.items():
+        if value in (None, "", []):
+            c.note(("hub", "image", key), "dropped", "empty: the chart's default applies")
+        else:
+            c.helm(("hub", "image", key), value, ("hub", "image", key))
+
+
+def convert_extra_config(c: Conversion) -> None:
+    """extraConfig: a string (0.x) becomes a named entry; authenticator code is lifted out."""
+    extra = c.take("hub", "extraConfig")
+    if extra is None or extra == {}:
+        return
+    if isinstance(extra, str):
+        entries: dict[Any, Any] = {"imported": extra}
+    elif isinstance(extra, dict):
+        entries = extra
+    else:
+        c.note(("hub", "extraConfig"), "dropped", f"{kind(extra)}, not code or a map of code")
+        return
+    kept: dict[str, str] = {}
+    snippets: list[Snippet] = []
+    for name, code in entries.items():
+        where = ("hub", "extraConfig") if isinstance(extra, str) else ("hub", "extraConfig", name)
+        if not isinstance(name, str) or not isinstance(code, str):
+            c.note(where, "dropped", "an extraConfig entry must be text named by text")
+            continue
+        snippet = analyse(str(name), code)
+        snippets.append(snippet)
+        if snippet.lab_cmd:
+            c.note(
+                where,
+                "dropped",
+                "c.Spawner.cmd = ['jupyter-labhub'] is superseded: the "
+                "chart's jupyterhub-singleuser serves JupyterLab at singleuser.defaultUrl",
+            )
+        if not snippet.parsed:
+            c.note(where, "era", "not Python the importer can read (a template?): kept as written")
+        for env in snippet.env_secrets:
+            c.secret_env(env, where, "the hub gets it in its environment as before")
+        code_out = _environment_for_secrets(c, snippet.code, where)
+        lifted = bool(snippet.authenticator or snippet.assignments)
+        if code_out:
+            kept[str(name)] = code_out
+            if not lifted:
+                c.note(
+                    where,
+                    "mapped",
+                    "-> hub.extraConfig"
+                    + (" (a string: now the entry 'imported')" if isinstance(extra, str) else ""),
+                )
+            else:
+                c.note(
+                    where,
+                    "mapped",
+                    "-> hub.extraConfig, without the authenticator settings it held (now auth.*)",
+                )
+        elif lifted:
+            c.note(where, "mapped", "-> auth.* (it only configured the authenticator)")
+    c.code_snippets = snippets
+    if kept:
+        c.out.config.setdefault("hub", {})["extraConfig"] = kept
+
+
+def _environment_for_secrets(c: Conversion, code: str, where: Any) -> str:
+    """Secret literals left in code are read from secretEnv entries instead."""
+    replacements = {}
+    for index, section, trait in secret_assignments(code):
+        env = _env_name(c, trait, section)
+        replacements[index] = env
+        c.secret_env(
+            env, (*where, f"c.{section}.{trait}"), f"the code now reads os.environ[{env!r}]"
+        )
+    return read_from_environment(code, replacements) if replacements else code
+
+
+def _env_name(c: Conversion, trait: str, section: str) -> str:
+    name = trait.upper()
+    if f"secretEnv.{name}" in c.out.secrets_to_set:
+        name = f"{section.upper()}_{name}"
+    return name
+
+
+def convert_database(c: Conversion) -> None:
+    """hub.db: SQLite or PostgreSQL are modelled; passwords become dbPassword."""
+    db_type = c.take("hub", "db", "type")
+    password = c.take("hub", "db", "password")
+    url = c.take("hub", "db", "url")
+    storage = c.take("hub", "db", "pvc", "storage")
+    storage_class = c.take("hub", "db", "pvc", "storageClassName")
+    if db_type == "postgres":
+        c.put(
+            "hub.db.type",
+            db_type,
+            ("hub", "db", "type"),
+            "JupyterHub 5 upgrades an older schema only when told: back the database up, "
+            "then deploy once with --set helmValues.hub.db.upgrade=true",
+        )
+    elif db_type == "sqlite-pvc":
+        c.put("hub.db.type", db_type, ("hub", "db", "type"))
+    elif db_type is not None:
+        c.helm(
+            ("hub", "db", "type"),
+            db_type,
+            ("hub", "db", "type"),
+            "the stack config models sqlite-pvc and postgres",
+        )
+    if storage is not None:
+        c.put("hub.db.storage", storage, ("hub", "db", "pvc", "storage"))
+    if storage_class is not None:
+        c.put("hub.db.storageClass", storage_class, ("hub", "db", "pvc", "storageClassName"))
+    if isinstance(url, str) and url:
+        if url_has_secret(url):
+            stripped = _without_password(url)
+            c.secret(
+                "dbPassword",
+                ("hub", "db", "url"),
+                value_is=f"the password in {c.where(('hub', 'db', 'url'))}",
+                how="the URL is kept without the password"
+                if stripped
+                else "the URL is not valid, so it is not kept either: set hub.db.url with --set",
+            )
+            if stripped is None:
+                return
+            url = stripped
+        if db_type == "postgres":
+            c.put("hub.db.url", url, ("hub", "db", "url"))
+        else:
+            c.helm(("hub", "db", "url"), url, ("hub", "db", "url"))
+    elif url is not None:
+        c.note(("hub", "db", "url"), "dropped", "empty" if url == "" else f"{kind(url)}, not a URL")
+    if password not in (None, ""):
+        c.secret("dbPassword", ("hub", "db", "password"))
+
+
+def _without_password(url: str) -> str | None:
+    """The URL without its password (the user is kept) and password-like query parameters."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if parts.password is not None:
+            user, _, host = netloc.rpartition("@")
+            netloc = f"{user.partition(':')[0]}@{host}"
+        query = urlencode(
+            [
+                (k, v)
+                for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                if not url_has_secret(f"x://h/?{k}=v")
+            ]
+        )
+        return parts._replace(netloc=netloc, query=query).geturl()
+    except ValueError:
+        return None
+
+
+def convert_services(c: Conversion) -> None:
+    """hub.services: their apiTokens are generated by the chart now."""
+    services = c.get("hub", "services")
+    if not isinstance(services, dict):
+        return
+    for name, service in list(services.items()):
+        if isinstance(service, dict) and service.get("apiToken") not in (None, ""):
+            service.pop("apiToken")
+            c.note(
+                ("hub", "services", name, "apiToken"),
+                "secret",
+                "not copied; the chart generates a token for each hub.services entry without "
+                "one: give the new token to the service (kubectl get secret hub -o "
+                f"jsonpath='{{.data.hub\\.services\\.{name}\\.apiToken}}' | base64 -d)",
+            )
+
+
+def convert_hub_env(c: Conversion) -> None:
+    """hub.extraEnv: secret-named entries become secretEnv entries the hub reads the same way."""
+    env = c.get("hub", "extraEnv")
+    if isinstance(env, dict):
+        for name, value in list(env.items()):
+            if _secret_entry(name, value):
+                env.pop(name)
+                _hub_secret(c, str(name), ("hub", "extraEnv", name))
+    elif isinstance(env, list):
+        for index, entry in reversed(list(enumerate(env))):
+            if isinstance(entry, dict) and _secret_entry(entry.get("name"), entry.get("value")):
+                env.pop(index)
+                _hub_secret(c, str(entry["name"]), ("hub", "extraEnv", str(entry["name"])))
+    if env == {} or env == []:
+        c.take("hub", "extraEnv")
+
+
+def _secret_entry(name: Any, value: Any) -> bool:
+    if value in (None, "") or is_reference(value) or not isinstance(name, str):
+        return False
+    return is_secret_name(name) or (isinstance(value, str) and url_has_secret(value))
+
+
+def _hub_secret(c: Conversion, name: str, where: Any) -> None:
+    from .history import GENERATED_ENV
+
+    if name in GENERATED_ENV:
+        c.rotate(GENERATED_ENV[name], where)
+    elif valid_env_name(name):
+        c.secret_env(name, where, "the hub gets it in its environment as before")
+    else:
+        c.note(where, "secret", "not copied, and not a valid environment variable name")

@@ -1,0 +1,197 @@
+"""What no section converter took: secrets first, then renamed, removed and passed-through keys.
+
+Every remaining leaf gets one report line. Secrets (by the project's one secret rule) are never
+carried; the line says how to supply each. The rest goes to helmValues under its chart 4.4.0 path
+when the chart still has the key and the value fits it (judged by the chart's own schema when it
+is available), and is dropped with the reason otherwise.
+"""
+
+from typing import Any
+
+from ..chartschema import subschema, value_problem
+from ..secretrule import is_secret_name, secret_leaves
+from .history import CHART_TOP_LEVEL, REMOVED, RENAMED, KeyPath
+from .model import Conversion, kind, leaves
+
+
+def convert_secrets(c: Conversion) -> None:
+    """Secret-looking values no converter took: reported with how to supply each, never kept."""
+    for path in list(secret_leaves(c.source)):
+        if _reference(_get(c.source, path)):
+            continue
+        value = _pop(c.source, path)
+        if value is None:
+            continue
+        c.note(path, "secret", f"not copied; {_how(path)}")
+
+
+_REFERENCE_KEYS = {"secretName", "name", "key", "items", "optional", "defaultMode"}
+
+
+def _reference(value: Any) -> bool:
+    """A Kubernetes reference to a Secret (``secret: {secretName: x}`` in a volume, a
+    ``secretKeyRef``), which names a secret without holding it."""
+    return isinstance(value, dict) and bool(value) and set(value) <= _REFERENCE_KEYS
+
+
+def _get(tree: Any, path: tuple[str, ...]) -> Any:
+    node = tree
+    for part in path:
+        if isinstance(node, dict):
+            node = next((v for k, v in node.items() if str(k) == part), None)
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node
+
+
+def _pop(tree: dict[str, Any], path: tuple[str, ...]) -> Any:
+    """Remove the value at a path found by secret_leaves (maps, lists, {name, value} entries)."""
+    node: Any = tree
+    for part in path[:-1]:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, dict) and any(str(k) == part for k in node):
+            node = node[next(k for k in node if str(k) == part)]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    last = path[-1]
+    if isinstance(node, dict):
+        for key in list(node):
+            if str(key) == last:
+                return node.pop(key)
+    if isinstance(node, list):
+        for index, entry in enumerate(node):
+            if isinstance(entry, dict) and entry.get("name") == last:
+                return node.pop(index)
+        if last.isdigit() and int(last) < len(node):
+            return node.pop(int(last))
+    return None
+
+
+def _how(path: tuple[str, ...]) -> str:
+    """How to supply a secret found at ``path`` in the new stack."""
+    if path[:1] == ("imagePullSecret",) or "imagePullSecret" in path:
+        return (
+            "create the registry credentials as a docker-registry Secret (kubectl create secret "
+            "docker-registry NAME ...) and list NAME in helmValues.imagePullSecrets"
+        )
+    if path[:1] == ("custom",):
+        return (
+            "custom values are Helm values: put it in secretEnv (pulumi config set --secret "
+            "--path 'up2u-jupyter:secretEnv.NAME' <value>) and read os.environ['NAME'] in "
+            "hub.extraConfig instead of z2jh.get_config"
+        )
+    if path[:2] == ("singleuser", "extraEnv"):
+        return (
+            "keep it in a Kubernetes Secret and read it with helmValues.singleuser.extraEnv."
+            f"{path[-1]}.valueFrom.secretKeyRef"
+        )
+    if path[:1] == ("hub",):
+        return (
+            "put it in secretEnv (pulumi config set --secret --path 'up2u-jupyter:secretEnv.NAME' "
+            "<value>): the hub reads it from its environment"
+        )
+    return "it would sit in Helm's release history in plain text; keep it in a Kubernetes Secret"
+
+
+def report_parent(c: Conversion, parent_keys: tuple[KeyPath, ...]) -> None:
+    """The parent charts' own keys: named, never imported."""
+    for path in parent_keys:
+        c.out.report.append(
+            _line(
+                path,
+                "parent",
+                "belongs to the parent chart, not z2jh: not imported (deploy "
+                "what it configures with the parent chart, or in Pulumi)",
+            )
+        )
+
+
+def _line(path: KeyPath, action: Any, detail: str) -> Any:
+    from .model import ReportLine, shown
+
+    return ReportLine(shown(path), action, detail)
+
+
+def convert_leftovers(c: Conversion, schema: Any) -> None:
+    """Every remaining leaf: renamed, removed, passed through or dropped (see module doc)."""
+    mistyped: set[KeyPath] = set()
+    for path, value in list(leaves(c.source)):
+        if any(path[:n] in mistyped for n in range(1, len(path))):
+            continue
+        if not all(isinstance(part, str) for part in path):
+            c.note(
+                path,
+                "dropped",
+                "a key that is not text (a number, true/false or null); "
+                "quote it in the old file if it was meant as text",
+            )
+            continue
+        removed, renamed = _under(REMOVED, path), _under(RENAMED, path)
+        if removed is not None:
+            c.note(path, "dropped", REMOVED[removed].reason)
+        elif value is None:
+            c.note(path, "dropped", "null: the chart's default applies")
+        elif value in ({}, []):
+            c.note(path, "dropped", "empty: nothing to carry")
+        elif renamed is not None:
+            new = (*RENAMED[renamed].new, *path[len(renamed) :])
+            why = RENAMED[renamed].version
+            reason = (
+                f"moved in chart {why}" if why else "never a chart key; the chart's own is this"
+            )
+            _pass(c, path, new, value, schema, reason)
+        elif path[0] in CHART_TOP_LEVEL:
+            parent = _scalar_parent(schema, path)
+            if parent is not None:
+                mistyped.add(parent[0])
+                c.note(parent[0], "dropped", f"a map where chart 4.4.0 wants {parent[1]}; fix it")
+                continue
+            _pass(c, path, path, value, schema, "not modelled by the stack config; passed through")
+        else:
+            c.note(path, "dropped", "not a key of chart 4.4.0 values")
+
+
+def _pass(c: Conversion, old: KeyPath, new: KeyPath, value: Any, schema: Any, why: str) -> None:
+    if is_secret_name(new[-1]) and value not in (None, "", False):
+        c.note(old, "secret", "not copied; it would sit in Helm's release history")
+        return
+    if schema is not None:
+        sub = subschema(schema, new)
+        if sub is None:
+            c.note(old, "dropped", "not a key of chart 4.4.0 values (its schema refuses it)")
+            return
+        problem = value_problem(sub, value)
+        if problem is not None:
+            c.note(old, "dropped", f"{kind(value)} the chart 4.4.0 schema refuses here ({problem})")
+            return
+    c.helm(new, value, old, why)
+
+
+def _scalar_parent(schema: Any, path: KeyPath) -> tuple[KeyPath, str] | None:
+    """The first map on the path where the chart's schema wants a plain value, and what."""
+    if schema is None:
+        return None
+    for length in range(1, len(path)):
+        sub = subschema(schema, path[:length])
+        if not sub:
+            return None
+        if "enum" in sub:
+            return path[:length], "one of " + ", ".join(map(str, sub["enum"]))
+        kinds = sub.get("type")
+        kinds = [kinds] if isinstance(kinds, str) else kinds
+        if kinds and "object" not in kinds:
+            return path[:length], " or ".join(kinds)
+    return None
+
+
+def _under(table: dict[KeyPath, Any], path: KeyPath) -> KeyPath | None:
+    """The entry of ``table`` that ``path`` is, or lies under (the longest one)."""
+    for length in range(len(path), 0, -1):
+        if path[:length] in table:
+            return path[:length]
+    return None
