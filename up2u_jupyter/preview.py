@@ -6,6 +6,10 @@ table), the idle culler as a hub service, and one JupyterLab per user started by
 (``previewspawner``). Everything listens on 127.0.0.1.
 """
 
+# Settings, values and the stack file (pydantic) are imported only once the hub is starting:
+# the command starts the hub first, so that their import overlaps JupyterHub's.
+from __future__ import annotations
+
 import argparse
 import json
 import os
@@ -17,13 +21,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 # imported up front, not at stop time: stopping must not depend on anything loading late
 import psutil
@@ -33,9 +35,9 @@ from .args import add_stack_arguments, port
 from .credentials import OAUTH_TYPES
 from .errors import EXIT_CONFIG, EXIT_OK
 from .hubconfig import Z2JH_PATH, string_environment
-from .settings import Settings
-from .stackfile import load_stack
-from .values import AUTHENTICATOR_CLASSES, METRICS_TOKEN_ENV, ChartSecrets, build_values
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATES = REPO / "images" / "hub" / "templates"
@@ -108,6 +110,8 @@ def local_plan(
     Every decision reads the values (what the chart's hub would read), not the settings, so
     that values passed through ``helmValues`` count as they do on the cluster.
     """
+    from .values import AUTHENTICATOR_CLASSES, ChartSecrets, build_values
+
     # generated per run, as pulumi-random does per stack
     chart_secrets = ChartSecrets(*(secrets.token_hex(32) for _ in range(4)))
     env_names = secret_env or []
@@ -282,6 +286,8 @@ def _swap_metrics(
     values: dict[str, Any], env: dict[str, str], swaps: list[str], ports: Ports
 ) -> None:
     """monitoring.enabled: a token for the metrics service, the proxy's metrics on 127.0.0.1."""
+    from .values import METRICS_TOKEN_ENV
+
     if METRICS_TOKEN_ENV in values["hub"].get("extraEnv", {}):
         env[METRICS_TOKEN_ENV] = secrets.token_hex(32)
         swaps.append("metrics service token (a Kubernetes Secret) -> generated for this run")
@@ -375,7 +381,7 @@ class Preview:
         """The local identity provider."""
         return f"http://{HOST}:{self.ports.oidc}"
 
-    def __enter__(self) -> "Preview":
+    def __enter__(self) -> Preview:
         try:
             self.start()
         except BaseException:
@@ -405,7 +411,7 @@ class Preview:
         }
         config = Path(__file__).with_name("preview_config.py")
         self._spawn("jupyterhub", [sys.executable, "-m", "jupyterhub", "-f", str(config)], env=env)
-        if not isinstance(self.settings, Settings):
+        if callable(self.settings):
             self.settings = self.settings()  # a config error stops the hub (__enter__)
         self.plan = plan = local_plan(self.settings, self.ports)
         written = plan_file.with_suffix(".partial")
@@ -562,6 +568,9 @@ class Preview:
 
     def _wait_http(self, waits: list[tuple[str, str]]) -> None:
         """Wait until every URL answers; fail at once if any child exits meanwhile."""
+        import urllib.error
+        import urllib.request
+
         pending = dict(waits)
         deadline = time.monotonic() + STARTUP_SECONDS
         while pending and time.monotonic() < deadline:
@@ -639,6 +648,8 @@ def run_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``preview``: the stack's hub on 127.0.0.1 until Ctrl-C, SIGTERM or SIGHUP."""
 
     def settings() -> Settings:
+        from .stackfile import load_stack
+
         return load_stack(args.project_dir, args.stack)[1]
 
     try:
