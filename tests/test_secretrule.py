@@ -99,3 +99,11 @@ def test_volume_sources_that_name_a_secret_are_references_not_secrets():
     }
     assert list(secret_leaves(tree)) == []
     assert list(secret_leaves({"secret": {"password": "CANARY"}})) == [("secret",)]
+
+
+def test_stripping_url_secrets_keeps_the_user_and_other_parameters():
+    from up2u_jupyter.secretrule import strip_url_secrets
+
+    url = "postgresql://hub:pw@db:5432/hub?sslpassword=sp&sslmode=require"
+    assert strip_url_secrets(url) == "postgresql://hub@db:5432/hub?sslmode=require"
+    assert strip_url_secrets("postgresql://hub:pw@[::1:5432/hub") is None

@@ -10,7 +10,7 @@ It is a leaf module: it imports nothing of the project.
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 _SECRET_WORDS = {"secret", "token", "password", "passwd", "pwd", "passphrase", "credentials"}
 _KEY_QUALIFIERS = {
@@ -69,20 +69,35 @@ def url_has_secret(url: str) -> bool:
 def redact_url(url: str) -> str:
     """The URL with its password and password-like query values replaced by ``***``."""
     try:
-        parts = urlsplit(url)
-        netloc = parts.netloc
-        if parts.password is not None:
-            user, _, host = netloc.rpartition("@")
-            netloc = f"{user.partition(':')[0]}:{REDACTED}@{host}"
-        query = "&".join(
-            f"{k}={REDACTED if _is_query_secret(k) else v}"
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        )
-        return parts._replace(netloc=netloc, query=query if parts.query else "").geturl()
+        return _rewrite(url, REDACTED)
     except ValueError:
         scheme, sep, rest = url.partition("://")
         host = rest.partition("/")[0].rpartition("@")[2]
         return f"{scheme}{sep}{REDACTED}@{host}/..." if "@" in rest else f"{scheme}{sep}..."
+
+
+def strip_url_secrets(url: str) -> str | None:
+    """The URL without its password (the user is kept) and password-like query parameters;
+    None when it is not a URL that can be taken apart."""
+    try:
+        return _rewrite(url, None)
+    except ValueError:
+        return None
+
+
+def _rewrite(url: str, mask: str | None) -> str:
+    """Mask (or, with ``mask=None``, remove) a URL's password and secret query parameters."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        user, _, host = netloc.rpartition("@")
+        netloc = f"{user.partition(':')[0]}{'' if mask is None else ':' + mask}@{host}"
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if mask is None:
+        query = urlencode([(k, v) for k, v in pairs if not _is_query_secret(k)])
+    else:
+        query = "&".join(f"{k}={mask if _is_query_secret(k) else v}" for k, v in pairs)
+    return parts._replace(netloc=netloc, query=query if parts.query else "").geturl()
 
 
 def _is_query_secret(name: str) -> bool:

@@ -1,10 +1,9 @@
 """``hub``: image, limits, templates, extraConfig code, the database, services and environment."""
 
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from ..credentials import valid_env_name
-from ..secretrule import is_reference, is_secret_name, url_has_secret
+from ..secretrule import is_reference, is_secret_name, strip_url_secrets, url_has_secret
 from .extraconfig import Snippet, analyse, read_from_environment, secret_assignments
 from .model import Conversion, kind
 
@@ -178,7 +177,7 @@ def convert_database(c: Conversion) -> None:
         c.put("hub.db.storageClass", storage_class, ("hub", "db", "pvc", "storageClassName"))
     if isinstance(url, str) and url:
         if url_has_secret(url):
-            stripped = _without_password(url)
+            stripped = strip_url_secrets(url)
             c.secret(
                 "dbPassword",
                 ("hub", "db", "url"),
@@ -198,26 +197,6 @@ def convert_database(c: Conversion) -> None:
         c.note(("hub", "db", "url"), "dropped", "empty" if url == "" else f"{kind(url)}, not a URL")
     if password not in (None, ""):
         c.secret("dbPassword", ("hub", "db", "password"))
-
-
-def _without_password(url: str) -> str | None:
-    """The URL without its password (the user is kept) and password-like query parameters."""
-    try:
-        parts = urlsplit(url)
-        netloc = parts.netloc
-        if parts.password is not None:
-            user, _, host = netloc.rpartition("@")
-            netloc = f"{user.partition(':')[0]}@{host}"
-        query = urlencode(
-            [
-                (k, v)
-                for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                if not url_has_secret(f"x://h/?{k}=v")
-            ]
-        )
-        return parts._replace(netloc=netloc, query=query).geturl()
-    except ValueError:
-        return None
 
 
 def convert_services(c: Conversion) -> None:
