@@ -92,8 +92,9 @@ def test_an_unreachable_hub_fails_at_the_first_step():
 
 @e2e
 def test_a_server_that_never_starts_fails_within_the_timeout():
-    # extraConfig runs last, as in the chart: a server command that never listens
-    never = {"extraConfig": {"zz-never": "c.Spawner.cmd = ['sleep', '600']\nc.Spawner.args = []"}}
+    # a server command that never listens (whatever arguments the spawner adds); the preview
+    # sets Spawner.cmd after the stack's config, so this addresses the preview's own spawner
+    never = {"extraConfig": {"zz-never": "c.PreviewSpawner.cmd = ['sh', '-c', 'sleep 600', 'x']"}}
     with Preview(committed_settings("dev", hub=never), "dev", port=free_port()) as preview:
         code, _, err = call(preview.url, token_of(preview), "--timeout", "5")
     assert code == 1

@@ -1,18 +1,55 @@
 """The preview's plan and hub config, without starting anything (the browser suite runs them)."""
 
+import argparse
+import json
+import os
+import socket
+import subprocess
 import sys
+import tempfile
 
 import pytest
-from traitlets.config import Config
+from traitlets.config import Config, PyFileConfigLoader
 
 from tests.conftest import ROOT, committed_settings, minimal_config
-from up2u_jupyter import hubconfig
+from up2u_jupyter import hubconfig, preview
+from up2u_jupyter.args import port
 from up2u_jupyter.credentials import BY_KEY
-from up2u_jupyter.preview import Ports, PreviewError, local_plan, require_free
+from up2u_jupyter.hubvalues import HubValues
+from up2u_jupyter.preview import (
+    HOST,
+    Ports,
+    Preview,
+    PreviewError,
+    local_plan,
+    provider_users,
+    require_free,
+)
 from up2u_jupyter.settings import load_settings
 from up2u_jupyter.values import ChartSecrets, build_values
 
 PORTS = Ports(public=8000, hub=8081, proxy_api=8001, oidc=9400)
+OURS = "registry.up2u.example.org/jupyter/k8s-singleuser"
+GROUPS = {
+    "auth_state_groups_key": "oauth_user.eduperson_entitlement",
+    "allowed_groups": ["urn:geant:eduteams.org:service:up2u:group:students"],
+    "admin_groups": ["urn:geant:eduteams.org:service:up2u:group:teachers"],
+    "manage_groups": True,
+}
+
+
+def dev_with(**helm_values):
+    """The dev stack with ``helmValues`` (chart values, as another stack would render them)."""
+    return committed_settings("dev", helmValues=helm_values)
+
+
+def config_for(values, **kwargs):
+    c = Config()
+    hubconfig.apply_values(c, values, "http://127.0.0.1:8081/hub/api", **kwargs)
+    return c
+
+
+# --- the plan -------------------------------------------------------------------------------
 
 
 def test_plan_keeps_the_stack_values_and_swaps_only_local_things():
@@ -43,6 +80,7 @@ def test_plan_keeps_the_stack_values_and_swaps_only_local_things():
     assert oauth["oauth_callback_url"] == "http://127.0.0.1:8000/hub/oauth_callback"
     assert plan.values["hub"]["templatePaths"] == [str(ROOT / "images" / "hub" / "templates")]
     assert plan.env == {"OAUTH_CLIENT_SECRET": BY_KEY["oauthClientSecret"].preview}
+    assert plan.host == HOST == "127.0.0.1"
     assert any("local OpenID Connect provider" in swap for swap in plan.swaps)
 
 
@@ -69,8 +107,6 @@ def test_github_stacks_cannot_be_previewed():
 
 
 def test_busy_port_is_one_line():
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         sock.listen()
@@ -79,10 +115,157 @@ def test_busy_port_is_one_line():
             require_free(port)
 
 
+@pytest.mark.parametrize("text", ["0", "65536", "70000", "-1", "80a", ""])
+def test_ports_outside_1_to_65535_are_refused_by_the_parser(text):
+    with pytest.raises(argparse.ArgumentTypeError, match=r"is not a port; use 1 to 65535$"):
+        port(text)
+
+
+@pytest.mark.parametrize("text", ["1", "8000", "65535"])
+def test_ports_1_to_65535_are_accepted(text):
+    assert port(text) == int(text)
+
+
+@pytest.mark.parametrize("bad", [0, 70000])
+def test_a_preview_on_a_bad_port_starts_nothing(bad, monkeypatch):
+    made = []
+    monkeypatch.setattr(tempfile, "mkdtemp", lambda **kw: made.append(kw) or "/nonexistent")
+    with pytest.raises(PreviewError, match=rf"^{bad} is not a port; use 1 to 65535$"):
+        Preview(committed_settings("dev"), "dev", port=bad)
+    assert made == []  # not even the state folder
+
+
+def test_up2u_templates_only_where_the_stack_names_the_hub_images_folder():
+    named = local_plan(committed_settings("dev"), PORTS)
+    assert named.values["hub"]["templatePaths"] == [str(preview.TEMPLATES)]
+    for paths in ([], ["/srv/other/templates"]):
+        plan = local_plan(committed_settings("dev", hub={"templatePaths": paths}), PORTS)
+        assert plan.values["hub"]["templatePaths"] == []
+        assert any("JupyterHub's stock pages" in swap for swap in plan.swaps)
+
+
+def test_the_hub_image_carries_the_templates_where_the_preview_expects_them():
+    dockerfile = (ROOT / "images" / "hub" / "Dockerfile").read_text()
+    assert f"COPY images/hub/templates/ {preview.IMAGE_TEMPLATES}/" in dockerfile
+
+
+def test_the_up2u_theme_only_for_the_user_image_built_from_images_singleuser():
+    ours = committed_settings("dev", singleuser={"image": {"name": OURS, "tag": "1.2.3"}})
+    plan = local_plan(ours, PORTS)
+    assert plan.lab_theme is True
+    other = committed_settings("dev", singleuser={"image": {"name": "quay.io/x/y", "tag": "1"}})
+    plan = local_plan(other, PORTS)
+    assert plan.lab_theme is False
+    assert any(
+        "quay.io/x/y:1 is not built from images/singleuser" in swap
+        and "the stack's image decides" in swap
+        for swap in plan.swaps
+    )
+
+
+def test_the_user_image_name_is_the_one_the_images_workflow_pushes():
+    workflow = (ROOT / ".github" / "workflows" / "images.yml").read_text()
+    assert "images: ${{ vars.IMAGE_REGISTRY }}/jupyter/k8s-${{ matrix.image }}" in workflow
+    assert (ROOT / "images" / "singleuser" / "Dockerfile").is_file()
+    assert preview.USER_IMAGE == "jupyter/k8s-singleuser"  # matrix.image = the folder name
+
+
+def test_the_theme_wheel_turns_off_news_and_the_update_check():
+    overrides = json.loads(preview.THEME_OVERRIDES.read_text())
+    notification = overrides["@jupyterlab/apputils-extension:notification"]
+    assert notification == {"checkForUpdates": False, "fetchNews": "false"}
+    schema = json.loads(
+        (
+            ROOT
+            / ".venv/share/jupyter/lab/schemas/@jupyterlab/apputils-extension/notification.json"
+        ).read_text()
+    )
+    assert set(notification) <= set(schema["properties"])  # real setting ids of JupyterLab 4.5
+    package = json.loads((ROOT / "theme" / "package.json").read_text())
+    assert package["name"] == preview.THEME_EXTENSION
+
+
+def test_the_stacks_listening_keys_are_named_in_the_swap_list():
+    settings = dev_with(
+        hub={
+            "config": {
+                "JupyterHub": {"bind_url": "http://0.0.0.0:8000", "hub_ip": "0.0.0.0"},
+                "Spawner": {"ip": "0.0.0.0"},
+            }
+        }
+    )
+    swap = next(s for s in local_plan(settings, PORTS).swaps if s.startswith("every listening"))
+    assert swap == (
+        "every listening address -> 127.0.0.1 only, set after the stack's hub.config and "
+        "hub.extraConfig (overrides JupyterHub.bind_url, JupyterHub.hub_ip, Spawner.ip)"
+    )
+
+
+def test_the_provider_gets_a_member_of_each_allowed_and_admin_group():
+    users = provider_users({"username_claim": "sub", **GROUPS})
+    assert users == [
+        {
+            "sub": "group-member-1",
+            "eduperson_entitlement": ["urn:geant:eduteams.org:service:up2u:group:students"],
+        },
+        {
+            "sub": "group-admin-1",
+            "eduperson_entitlement": ["urn:geant:eduteams.org:service:up2u:group:teachers"],
+        },
+    ]
+
+
+def test_a_nested_groups_claim_and_another_username_claim_reach_the_provider():
+    users = provider_users(
+        {"username_claim": "preferred_username", "auth_state_groups_key": "oauth_user.a.groups",
+         "allowed_groups": ["g"]}
+    )  # fmt: skip
+    assert users == [{"sub": "group-member-1", "a": {"groups": ["g"]},
+                      "preferred_username": "group-member-1"}]  # fmt: skip
+
+
+def test_no_group_rule_no_provider_users():
+    prod = committed_settings("prod", hub={"image": {"name": "local", "tag": "x"}})
+    assert local_plan(prod, PORTS).provider_users == []
+
+
+def test_the_dev_stacks_group_gets_a_member_at_the_provider():
+    (member,) = local_plan(committed_settings("dev"), PORTS).provider_users
+    assert member == {
+        "sub": "group-member-1",
+        "eduperson_entitlement": [
+            "urn:geant:eduteams.org:service:up2u:group:jupyter-dev#eduteams.org"
+        ],
+    }
+
+
+def test_group_rules_in_the_stacks_values_reach_the_plan():
+    plan = local_plan(dev_with(hub={"config": {"GenericOAuthenticator": GROUPS}}), PORTS)
+    assert [u["sub"] for u in plan.provider_users] == ["group-member-1", "group-admin-1"]
+
+
+def test_profiles_and_kubernetes_only_variables_are_in_the_swap_list():
+    settings = dev_with(
+        singleuser={
+            "extraEnv": {"FROM_SECRET": {"valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}},
+            "profileList": [{"display_name": "Small", "slug": "small"}],
+        }
+    )
+    swaps = local_plan(settings, PORTS).swaps
+    assert "singleuser.extraEnv FROM_SECRET (read from Kubernetes objects) -> not set" in swaps
+    assert any(
+        s.startswith("singleuser.profileList (1 profiles) -> the same choice as a server-options")
+        and "its image, cpu, memory" in s
+        for s in swaps
+    )
+
+
+# --- hubconfig: the chart's order ------------------------------------------------------------
+
+
 def test_apply_values_configures_what_the_chart_configures():
-    c = Config()
     plan = local_plan(committed_settings("dev"), PORTS)
-    hubconfig.apply_values(c, plan.values, hub_api_url="http://127.0.0.1:8081/hub/api")
+    c = config_for(plan.values)
     assert c.JupyterHub.authenticator_class == "generic-oauth"
     assert c.JupyterHub.active_server_limit == 10
     assert c.JupyterHub.concurrent_spawn_limit == 5
@@ -92,7 +275,9 @@ def test_apply_values_configures_what_the_chart_configures():
     }
     assert c.Spawner.default_url == "/lab"
     assert c.Authenticator.admin_users == ["5f2b1e0c9a7d4b3e8f6a1c2d3e4f5a6b@eduteams.org"]
-    health, culler = c.JupyterHub.services
+    assert c.JupyterHub.cookie_secret == plan.values["hub"]["cookieSecret"]
+    # the chart's order: the culler first, then hub.services (lines 340-402)
+    culler, health = c.JupyterHub.services
     assert health == {
         "name": "health-check",
         "api_token": plan.values["hub"]["services"]["health-check"]["apiToken"],
@@ -105,11 +290,42 @@ def test_apply_values_configures_what_the_chart_configures():
         "--timeout=900",
         "--cull-every=120",
     ]
-    health_role, culler_role = c.JupyterHub.load_roles
+    culler_role, health_role = c.JupyterHub.load_roles
     assert health_role["name"] == "health-check" and health_role["services"] == ["health-check"]
     assert culler_role == {"name": "jupyterhub-idle-culler",
         "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
         "services": ["jupyterhub-idle-culler"]}  # fmt: skip
+
+
+def test_hub_config_wins_over_the_hub_keys_as_in_the_chart():
+    # the chart applies hub.activeServerLimit (line 92) before hub.config (line 474)
+    values = {
+        "hub": {
+            "activeServerLimit": 3,
+            "templateVars": {"environment": "development"},
+            "config": {"JupyterHub": {"active_server_limit": 7}},
+        }
+    }
+    c = config_for(values)
+    assert c.JupyterHub.active_server_limit == 7
+    assert c.JupyterHub.template_vars == {"environment": "development"}
+
+
+def test_hub_config_cannot_replace_the_secret_held_values():
+    values = {
+        "hub": {
+            "cookieSecret": "ab" * 32,
+            "config": {
+                "JupyterHub": {"services": [{"name": "sneaky"}], "log_level": "WARN"},
+                "ConfigurableHTTPProxy": {"auth_token": "in-values"},
+            },
+        }
+    }
+    c = config_for(values)
+    assert c.JupyterHub.cookie_secret == "ab" * 32
+    assert [s["name"] for s in c.JupyterHub.services] == ["jupyterhub-idle-culler"]
+    assert "auth_token" not in c.ConfigurableHTTPProxy
+    assert c.JupyterHub.log_level == "WARN"
 
 
 def test_culling_users_needs_admin_scope_and_flag():
@@ -120,8 +336,8 @@ def test_culling_users_needs_admin_scope_and_flag():
         "--url=u",
         "--timeout=60",
         "--cull-every=10",
-        "--max-age=7200",
         "--cull-users",
+        "--max-age=7200",
     ]
     c = Config()
     hubconfig.apply_values(c, {"cull": {"enabled": True, "users": True}}, "u")
@@ -129,15 +345,161 @@ def test_culling_users_needs_admin_scope_and_flag():
 
 
 def test_disabled_culling_adds_no_service():
-    c = Config()
-    hubconfig.apply_values(c, {"cull": {"enabled": False}}, "u")
-    assert "services" not in c.JupyterHub
+    c = config_for({"cull": {"enabled": False}})
+    assert c.JupyterHub.services == []
+
+
+def test_the_spawner_gets_the_string_variables_and_the_profile_list():
+    profiles = [{"display_name": "Small", "slug": "small", "default": True}]
+    values = {
+        "singleuser": {
+            "extraEnv": {"COURSE": "maths", "TOKEN": {"valueFrom": {"secretKeyRef": {}}}},
+            "profileList": profiles,
+        }
+    }
+    c = config_for(values, spawner_section="PreviewSpawner")
+    assert c.PreviewSpawner.environment == {"COURSE": "maths"}
+    assert c.PreviewSpawner.profile_list == profiles
 
 
 def test_extra_config_runs_last_in_name_order():
-    c = Config()
     values = {"hub": {"activeServerLimit": 3,
+                      "config": {"JupyterHub": {"active_server_limit": 4}},
                       "extraConfig": {"b": "c.JupyterHub.active_server_limit += 10",
                                       "a": "c.JupyterHub.active_server_limit *= 2"}}}  # fmt: skip
-    hubconfig.apply_values(c, values, "u")
-    assert c.JupyterHub.active_server_limit == 16
+    assert config_for(values).JupyterHub.active_server_limit == 18
+
+
+def test_extra_config_snippets_import_z2jh_and_read_the_stacks_values(monkeypatch):
+    monkeypatch.syspath_prepend(str(hubconfig.Z2JH_PATH))
+    values = {
+        "hub": {
+            "cookieSecret": "cd" * 32,
+            "templateVars": {"environment": "development"},
+            "services": {"grader": {}},
+            "extraConfig": {
+                "00-import": (
+                    "from z2jh import get_config, get_secret_value, set_config_if_not_none\n"
+                    "c.JupyterHub.template_vars = {'env': get_config('hub.templateVars')"
+                    "['environment'], 'missing': get_config('hub.nope.deeper', 'fallback')}\n"
+                    "c.Up2U.cookie = get_secret_value('hub.config.JupyterHub.cookie_secret')\n"
+                    "c.Up2U.absent = get_secret_value('hub.nope', None)\n"
+                    "set_config_if_not_none(c.Spawner, 'default_url', 'singleuser.defaultUrl')\n"
+                    "set_config_if_not_none(c.Spawner, 'cmd', 'hub.templateVars.environment')\n"
+                ),
+                "01-chart-names": (  # the chart's config file defines these for snippets
+                    "c.Up2U.services = [s['name'] for s in c.JupyterHub.services]\n"
+                    "c.Up2U.grader = get_secret_value('hub.services.grader.apiToken')\n"
+                    "c.Up2U.base = url_path_join('/hub/', 'api')\n"
+                ),
+            },
+        },
+        "singleuser": {"defaultUrl": None},
+    }
+    c = config_for(values)
+    assert c.JupyterHub.template_vars == {"env": "development", "missing": "fallback"}
+    assert c.Up2U.cookie == "cd" * 32
+    assert c.Up2U.absent is None
+    assert "default_url" not in c.Spawner  # null: not set
+    assert c.Spawner.cmd == "development"
+    assert c.Up2U.services == ["jupyterhub-idle-culler", "grader"]
+    assert c.Up2U.grader == c.JupyterHub.services[1]["api_token"]  # the same generated token
+    assert len(c.Up2U.grader) == 64
+    assert c.Up2U.base == "/hub/api"
+
+
+def test_a_secret_that_is_not_in_the_chart_secret_raises_without_a_default():
+    with pytest.raises(KeyError, match=r"hub\.db\.password is not set"):
+        HubValues({}).get_secret_value("hub.db.password")
+    with pytest.raises(KeyError, match="nope is not a key of the chart's hub Secret"):
+        HubValues({}).get_secret_value("nope")
+
+
+def test_get_config_hands_out_copies():
+    lookups = HubValues({"hub": {"services": {"a": {"apiToken": "t"}}}})
+    lookups.get_config("hub.services.a").pop("apiToken")
+    assert lookups.get_config("hub.services.a.apiToken") == "t"
+
+
+def test_the_hub_process_imports_z2jh_from_the_plan(tmp_path):
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"values": {"hub": {"templateVars": {"environment": "dev"}}}}))
+    env = {
+        **os.environ,
+        "UP2U_PREVIEW_PLAN": str(plan),
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(hubconfig.Z2JH_PATH)]),
+    }
+    script = "from z2jh import get_config; print(get_config('hub.templateVars.environment'))"
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout == "dev\n"
+
+
+# --- preview_config.py: the local swaps win --------------------------------------------------
+
+
+def load_preview_config(settings, tmp_path, monkeypatch):
+    """What ``jupyterhub -f preview_config.py`` loads for these settings."""
+    monkeypatch.syspath_prepend(str(hubconfig.Z2JH_PATH))
+    plan = local_plan(settings, PORTS)
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(
+        json.dumps({"values": plan.values, "env": plan.env, "host": plan.host, "ports": vars(PORTS),
+                    "state": str(tmp_path), "chp": "chp", "lab_settings_dir": "lab"})
+    )  # fmt: skip
+    monkeypatch.setenv("UP2U_PREVIEW_PLAN", str(plan_file))
+    config_file = ROOT / "up2u_jupyter" / "preview_config.py"
+    return PyFileConfigLoader(config_file.name, str(config_file.parent)).load_config()
+
+
+def test_the_hub_binds_127_0_0_1_whatever_the_stack_says(tmp_path, monkeypatch):
+    from jupyterhub.app import JupyterHub
+
+    settings = dev_with(
+        hub={
+            "config": {
+                "JupyterHub": {"bind_url": "http://0.0.0.0:9999", "ip": "0.0.0.0", "port": 9,
+                               "hub_bind_url": "http://0.0.0.0:9998", "hub_ip": "0.0.0.0"},
+                "ConfigurableHTTPProxy": {"api_url": "http://0.0.0.0:9997"},
+                "Spawner": {"ip": "0.0.0.0", "port": 8888},
+            },
+            "extraConfig": {"zz-open-up": "c.JupyterHub.hub_connect_ip = '0.0.0.0'\n"
+                                          "c.PreviewSpawner.ip = '0.0.0.0'\n"
+                                          "c.JupyterHub.proxy_class = 'traefik'"},
+        }
+    )  # fmt: skip
+    config = load_preview_config(settings, tmp_path, monkeypatch)
+    hub = JupyterHub(config=config)
+    assert hub.bind_url == "http://127.0.0.1:8000/"
+    assert (hub.ip, hub.port) == ("127.0.0.1", 8000)
+    assert hub.hub_bind_url == "http://127.0.0.1:8081"
+    assert hub.hub_ip == hub.hub_connect_ip == "127.0.0.1"
+    assert config.ConfigurableHTTPProxy.api_url == "http://127.0.0.1:8001"
+    for section in ("Spawner", "LocalProcessSpawner", "PreviewSpawner"):
+        assert (config[section].ip, config[section].port) == ("127.0.0.1", 0)
+    assert config.JupyterHub.proxy_class == "configurable-http-proxy"
+    assert config.JupyterHub.spawner_class == "up2u_jupyter.previewspawner.PreviewSpawner"
+
+
+def test_the_preview_keeps_the_stacks_base_url(tmp_path, monkeypatch):
+    from jupyterhub.app import JupyterHub
+
+    config = load_preview_config(dev_with(hub={"baseUrl": "/jupyter/"}), tmp_path, monkeypatch)
+    assert JupyterHub(config=config).bind_url == "http://127.0.0.1:8000/jupyter/"
+
+
+def test_the_profile_form_lists_every_profile_with_the_default_chosen():
+    from up2u_jupyter.previewspawner import PreviewSpawner
+
+    spawner = PreviewSpawner(
+        profile_list=[
+            {"display_name": "Small <default>", "slug": "small"},
+            {"display_name": "Course", "description": "For the course", "default": True},
+        ]
+    )
+    form = spawner.options_form
+    assert 'value="small"' in form and "Small &lt;default&gt;" in form
+    assert 'value="course" checked' in form and "For the course" in form
+    assert spawner.options_from_form({"profile": ["course"]}) == {"profile": "course"}
+    assert PreviewSpawner().options_form == ""  # no profiles, no form

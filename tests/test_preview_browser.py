@@ -55,9 +55,15 @@ def page(browser):
     context.close()
 
 
+UP2U_IMAGE = {"name": "registry.up2u.example.org/jupyter/k8s-singleuser", "tag": "1.0.0"}
+"""The name the images workflow pushes images/singleuser under: the preview gives its
+JupyterLab the Up2U theme only for that image (the committed stacks name another one)."""
+
+
 @pytest.fixture(scope="module")
 def dev_hub():
-    with Preview(committed_settings("dev"), "dev", port=free_port()) as preview:
+    settings = committed_settings("dev", singleuser={"image": UP2U_IMAGE})
+    with Preview(settings, "dev", port=free_port()) as preview:
         yield preview
 
 
@@ -72,12 +78,63 @@ def shot(page, name):
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
-def sign_in(page, hub, sub, service="eduTEAMS"):
-    """The real authorization-code flow: hub -> local provider form -> callback."""
+def sign_in(page, hub, sub, service="eduTEAMS", predefined=False):
+    """The real authorization-code flow: hub -> local provider form -> callback.
+
+    ``predefined``: one of the provider's user table (a group member), chosen by its button.
+    """
     page.goto(hub.url + "login")
     page.get_by_role("button", name=f"Sign in with {service}").click()
+    if predefined:
+        page.get_by_role("button", name=sub, exact=True).click()
+        return
     page.get_by_placeholder("sub").fill(sub)
     page.get_by_role("button", name="Authorize").click()
+
+
+def lab_theme(page):
+    """The theme JupyterLab shows, once it has drawn."""
+    page.wait_for_selector("#jp-main-dock-panel", timeout=90_000)
+    page.wait_for_function("document.body && document.body.dataset.jpThemeName", timeout=30_000)
+    return page.evaluate("document.body.dataset.jpThemeName")
+
+
+def lab_setting(page, plugin):
+    """A JupyterLab plugin's effective settings, as the user's server serves them.
+
+    overrides.json reaches JupyterLab as the schema's defaults; the user's own settings (none
+    in a fresh home) would go over them.
+    """
+    base = page.url.split("/lab")[0] + "/"
+    reply = page.request.get(f"{base}lab/api/settings/{plugin}")
+    assert reply.ok, reply.status
+    body = reply.json()
+    defaults = {k: p.get("default") for k, p in body["schema"]["properties"].items()}
+    return defaults | body["settings"]
+
+
+READ_VARIABLES = r"""async ([base, names]) => {
+  // a terminal on the user's server, through its REST and websocket API, as Lab's own does
+  const xsrf = decodeURIComponent((document.cookie.match(/_xsrf=([^;]+)/) || [])[1] || "");
+  const made = await fetch(base + "api/terminals", {method: "POST",
+                                                    headers: {"X-XSRFToken": xsrf}});
+  const {name} = await made.json();
+  const ws = new WebSocket(base.replace(/^http/, "ws") + "terminals/websocket/" + name);
+  const wanted = new RegExp(names.map(n => n + "=\\[([^\\]$]*)\\]").join(" "));
+  return await new Promise((resolve) => {
+    let out = "";
+    const timer = setTimeout(() => resolve("timed out: " + out), 30000);
+    ws.onopen = () => ws.send(JSON.stringify(
+      ["stdin", 'echo "' + names.map(n => n + "=[$" + n + "]").join(" ") + '"\r']));
+    ws.onmessage = (event) => {
+      const [kind, text] = JSON.parse(event.data);
+      if (kind !== "stdout") return;
+      out += text;
+      const hit = out.match(wanted);
+      if (hit) { clearTimeout(timer); ws.close(); resolve(hit.slice(1)); }
+    };
+  });
+}"""
 
 
 def test_login_page_is_branded_with_the_dev_banner(page, dev_hub):
@@ -106,12 +163,12 @@ def test_prod_config_shows_no_environment_banner(page):
 def test_sign_in_lands_in_jupyterlab_with_the_up2u_theme(page, dev_hub):
     sign_in(page, dev_hub, USER)
     page.wait_for_url(f"**/user/{USER}/lab**", timeout=90_000)
-    page.wait_for_selector("#jp-main-dock-panel", timeout=90_000)
-    page.wait_for_function(
-        "document.body && document.body.dataset.jpThemeName === 'Up2U'", timeout=30_000
-    )
+    assert lab_theme(page) == "Up2U"
     top = page.locator("#jp-top-panel").evaluate("n => getComputedStyle(n).backgroundColor")
     assert top == "rgb(27, 58, 107)"
+    # theme/overrides.json: no news fetching, no "a newer version is available"
+    notification = lab_setting(page, "@jupyterlab/apputils-extension:notification")
+    assert (notification["checkForUpdates"], notification["fetchNews"]) == (False, "false")
     time.sleep(1)  # let the launcher finish drawing for the screenshot
     shot(page, "jupyterlab")
 
@@ -122,6 +179,9 @@ def test_admin_reaches_the_admin_page(page, dev_hub):
     response = page.goto(dev_hub.url + "admin")
     assert response.status == 200
     page.get_by_text(USER, exact=False).first.wait_for()
+    # the Up2U footer, not the stock admin page's version line
+    assert page.locator("footer.up2u-footer").is_visible()
+    assert page.locator(".version_footer").count() == 0
     shot(page, "admin")
 
 
@@ -176,6 +236,70 @@ def test_an_idle_server_is_culled_after_the_timeout(page, limited_hub):
     assert page.locator("#start").inner_text().strip() == "Start My Server"
     log = next(c.log for c in limited_hub.children if c.name == "jupyterhub").read_text()
     assert "jupyterhub-idle-culler" in log
+
+
+PROFILES = [
+    {"display_name": "Small", "slug": "small", "default": True,
+     "kubespawner_override": {"cpu_limit": 1, "environment": {"COURSE": "none"}}},
+    {"display_name": "Maths course", "slug": "maths", "description": "More memory",
+     "kubespawner_override": {"environment": {"COURSE": "maths-101"}, "mem_limit": "4G",
+                              "image": "quay.io/jupyter/scipy-notebook:2025-01-01"}},
+]  # fmt: skip
+STUDENTS = "urn:geant:eduteams.org:service:up2u:group:students#eduteams.org"
+TEACHERS = "urn:geant:eduteams.org:service:up2u:group:teachers#eduteams.org"
+
+
+@pytest.fixture(scope="module")
+def groups_hub():
+    """A stack as another team would write it: group rules, profiles, the chart's own pages
+    and user image (values only: hub.config and singleuser.profileList)."""
+    settings = committed_settings(
+        "dev",
+        hub={"templatePaths": []},
+        singleuser={"image": {"name": "quay.io/jupyterhub/k8s-singleuser-sample", "tag": "4.4.0"}},
+        helmValues={
+            "hub": {"config": {"GenericOAuthenticator": {
+                "auth_state_groups_key": "oauth_user.eduperson_entitlement",
+                "allowed_groups": [STUDENTS], "admin_groups": [TEACHERS],
+                "manage_groups": True}}},
+            "singleuser": {"profileList": PROFILES},
+        },
+    )  # fmt: skip
+    with Preview(settings, "groups", port=free_port()) as preview:
+        yield preview
+
+
+def test_stock_pages_when_the_stack_names_no_up2u_templates(page, groups_hub):
+    page.goto(groups_hub.url + "login")
+    assert page.get_by_role("button", name="Sign in with eduTEAMS").is_visible()
+    assert page.locator(".up2u-brand-name").count() == 0
+    assert page.locator("#up2u-environment-banner").count() == 0
+
+
+def test_a_group_member_picks_a_profile_and_gets_its_variables(page, groups_hub):
+    sign_in(page, groups_hub, "group-member-1", predefined=True)
+    page.get_by_label("Maths course").check()  # the server-options form
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_url("**/user/group-member-1/lab**", timeout=90_000)
+    assert lab_theme(page) == "JupyterLab Light"  # not our image: JupyterLab's own look
+    base = page.url.split("/lab")[0] + "/"
+    values = page.evaluate(READ_VARIABLES, [base, ["UP2U_PROFILE", "COURSE"]])
+    assert values == ["maths", "maths-101"]
+
+
+def test_a_user_outside_the_groups_is_refused(page, groups_hub):
+    sign_in(page, groups_hub, STRANGER)
+    page.wait_for_load_state()
+    assert "not currently authorized" in page.content()
+    assert "/user/" not in page.url
+
+
+def test_an_admin_group_member_reaches_the_admin_page(page, groups_hub):
+    sign_in(page, groups_hub, "group-admin-1", predefined=True)
+    page.wait_for_url("**/hub/spawn**", timeout=60_000)  # the profile form
+    response = page.goto(groups_hub.url + "admin")
+    assert response.status == 200
+    page.get_by_text("group-admin-1").first.wait_for()
 
 
 def test_stopping_the_preview_leaves_no_process_behind():

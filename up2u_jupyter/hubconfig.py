@@ -1,76 +1,171 @@
-"""z2jh values -> JupyterHub traitlets config, the way the chart's jupyterhub_config.py does it.
+"""z2jh values -> JupyterHub traitlets config, in the order the chart's hub applies them.
 
-Only the settings the local preview runs are applied: ``hub.config``, the server limits, the
-templates, ``singleuser.defaultUrl``, ``hub.extraConfig`` and the idle culler. Kubernetes-only
-settings (images, resources, volumes, scheduling) have no local meaning and are reported by the
-preview as swapped or ignored.
+The chart's hub runs ``jupyterhub/files/hub/jupyterhub_config.py`` of
+jupyterhub/zero-to-jupyterhub-k8s (chart 4.x; line numbers below are of that file at commit
+cbdd5403877b47bbeeed8b5b21bdbf3bc3b93e2a). ``apply_values`` follows its order, so that a key
+set two ways (say ``hub.activeServerLimit`` and ``hub.config.JupyterHub.active_server_limit``,
+or a ``hub.config`` key and an ``extraConfig`` line) ends as it would on the cluster:
+
+1. ``hub.*`` JupyterHub traits: limits, base URL, templates (lines 78-93)
+2. ``singleuser.*`` spawner traits with a local meaning: ``extraEnv``, ``profileList`` (136-172)
+3. services and roles: the idle culler, then ``hub.services``, then ``hub.loadRoles`` (334-409)
+4. ``singleuser.cmd`` and ``singleuser.defaultUrl`` (411-418), ``debug.enabled`` (450-452)
+5. the Secret-held values: cookie secret and auth-state keys (454-462)
+6. ``hub.config`` pass-through, minus those secrets (464-474)
+7. ``hub.extraConfig``, in name order, last (487-490)
+
+Kubernetes-only settings (images, resources, volumes, scheduling, the database and the proxy's
+Service) have no local meaning; the preview sets its own and lists them as swapped.
 """
 
+import glob
+import os
+import re
 import sys
+from binascii import a2b_hex
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+from .hubvalues import HubValues, install
+
 CULLER_SERVICE = "jupyterhub-idle-culler"
+Z2JH_PATH = Path(__file__).with_name("hub_pythonpath")
+"""The folder holding the preview's ``z2jh`` module; it goes on the hub's PYTHONPATH."""
+
+_HUB_TRAITS = (
+    "concurrent_spawn_limit",
+    "active_server_limit",
+    "base_url",
+    "allow_named_servers",
+    "named_server_limit_per_user",
+    "authenticate_prometheus",
+    "redirect_to_server",
+    "shutdown_on_logout",
+    "template_paths",
+    "template_vars",
+)
+"""JupyterHub traits the chart sets from ``hub.<camelCase name>`` (lines 78-93)."""
+_SECRET_HELD = {
+    "JupyterHub": ("proxy_auth_token", "cookie_secret", "services"),
+    "ConfigurableHTTPProxy": ("auth_token",),
+    "CryptKeeper": ("keys",),
+}
+"""``hub.config`` keys the chart drops because it loads them from its Secret (lines 466-473)."""
 
 
-def apply_values(c: Any, values: Mapping[str, Any], hub_api_url: str) -> None:
-    """Configure ``c`` (a traitlets Config) from chart values, as the chart's hub does."""
-    hub = values.get("hub", {})
-    for section, options in (hub.get("config") or {}).items():
+def apply_values(
+    c: Any, values: Mapping[str, Any], hub_api_url: str, spawner_section: str = "Spawner"
+) -> HubValues:
+    """Configure ``c`` (a traitlets Config) from chart values, in the chart's order.
+
+    ``spawner_section`` receives the settings the chart gives KubeSpawner that have a local
+    meaning (environment, profile list). ``extraConfig`` runs with the names the chart's config
+    file gives it, ``get_config`` and friends answering from ``values``. Returns those lookups.
+    """
+    chart = install(values)
+    for trait in _HUB_TRAITS:
+        chart.set_config_if_not_none(c.JupyterHub, trait, f"hub.{_camel(trait)}")
+    environment = chart.get_config("singleuser.extraEnv")
+    if environment is not None:
+        c[spawner_section].environment = string_environment(environment)
+    chart.set_config_if_not_none(c[spawner_section], "profile_list", "singleuser.profileList")
+    _services_and_roles(c, chart, hub_api_url)
+    cmd = chart.get_config("singleuser.cmd", NotImplemented)
+    if cmd is not NotImplemented:  # an explicit null is kept, as in the chart
+        c.Spawner.cmd = cmd
+    chart.set_config_if_not_none(c.Spawner, "default_url", "singleuser.defaultUrl")
+    if chart.get_config("debug.enabled", False):
+        c.JupyterHub.log_level = "DEBUG"
+        c.Spawner.debug = True
+    c.JupyterHub.cookie_secret = chart.get_secret_value("hub.config.JupyterHub.cookie_secret")
+    c.CryptKeeper.keys = chart.get_secret_value("hub.config.CryptKeeper.keys").split(";")
+    for section, options in (chart.get_config("hub.config") or {}).items():
+        for held in _SECRET_HELD.get(section, ()):
+            options.pop(held, None)
         c[section].update(options)
-    _set_if(c.JupyterHub, "active_server_limit", hub.get("activeServerLimit"))
-    _set_if(c.JupyterHub, "concurrent_spawn_limit", hub.get("concurrentSpawnLimit"))
-    if hub.get("templatePaths"):
-        c.JupyterHub.template_paths = list(hub["templatePaths"])
-    if hub.get("templateVars"):
-        c.JupyterHub.template_vars = dict(hub["templateVars"])
-    _set_if(c.Spawner, "default_url", values.get("singleuser", {}).get("defaultUrl"))
-    for name, service in (hub.get("services") or {}).items():
-        entry = {"name": name}
-        if service.get("apiToken"):
-            entry["api_token"] = service["apiToken"]
-        c.JupyterHub.services = [*c.JupyterHub.get("services", []), entry]
-    for name, role in (hub.get("loadRoles") or {}).items():
-        c.JupyterHub.load_roles = [*c.JupyterHub.get("load_roles", []), {"name": name, **role}]
-    cull = values.get("cull", {})
-    if cull.get("enabled", True):
-        _add_culler(c, cull, hub_api_url)
-    # the chart runs extraConfig last, in name order, with `c` in scope
-    for _, code in sorted((hub.get("extraConfig") or {}).items()):
-        exec(compile(code, "<hub.extraConfig>", "exec"), {"c": c, "get_config": None})
+    _run_extra_config(c, chart)
+    return chart
 
 
 def culler_command(cull: Mapping[str, Any], hub_api_url: str) -> list[str]:
-    """The jupyterhub-idle-culler command line the chart builds from ``cull``."""
+    """The jupyterhub-idle-culler command line the chart builds from ``cull`` (lines 356-381)."""
     command = [sys.executable, "-m", "jupyterhub_idle_culler", f"--url={hub_api_url}"]
-    flags = {"timeout": "--timeout", "every": "--cull-every", "concurrency": "--concurrency",
-             "maxAge": "--max-age"}  # fmt: skip
-    for key, flag in flags.items():
+    for key, flag in (("timeout", "--timeout"), ("every", "--cull-every"),
+                      ("concurrency", "--concurrency")):  # fmt: skip
         if cull.get(key):
             command.append(f"{flag}={cull[key]}")
     if cull.get("users"):
         command.append("--cull-users")
-    if cull.get("removeNamedServers"):
-        command.append("--remove-named-servers")
+    # the chart's default for cull.adminUsers is true; only an explicit false adds the flag
     if cull.get("adminUsers") is False:
         command.append("--cull-admin-users=false")
+    if cull.get("removeNamedServers"):
+        command.append("--remove-named-servers")
+    if cull.get("maxAge"):
+        command.append(f"--max-age={cull['maxAge']}")
     return command
 
 
-def _add_culler(c: Any, cull: Mapping[str, Any], hub_api_url: str) -> None:
-    scopes = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
-    if cull.get("users"):
-        scopes.append("admin:users")
-    c.JupyterHub.services = [
-        *c.JupyterHub.get("services", []),
-        {"name": CULLER_SERVICE, "command": culler_command(cull, hub_api_url)},
-    ]
-    c.JupyterHub.load_roles = [
-        *c.JupyterHub.get("load_roles", []),
-        {"name": CULLER_SERVICE, "scopes": scopes, "services": [CULLER_SERVICE]},
-    ]
+def string_environment(environment: Any) -> dict[str, str]:
+    """The variables of a KubeSpawner ``environment`` that are plain strings.
+
+    Values such as ``{"valueFrom": {"secretKeyRef": ...}}`` are read from Kubernetes objects,
+    which the preview does not have; the preview lists them as not applied.
+    """
+    if isinstance(environment, Mapping):
+        items = list(environment.items())
+    elif isinstance(environment, list):  # the [{name, value}] form
+        items = [(e.get("name"), e.get("value")) for e in environment if isinstance(e, Mapping)]
+    else:
+        return {}
+    return {k: v for k, v in items if isinstance(k, str) and isinstance(v, str)}
 
 
-def _set_if(section: Any, name: str, value: Any) -> None:
-    if value is not None:
-        setattr(section, name, value)
+def _services_and_roles(c: Any, chart: HubValues, hub_api_url: str) -> None:
+    c.JupyterHub.services = []
+    c.JupyterHub.load_roles = []
+    cull = chart.get_config("cull") or {}
+    if cull.get("enabled", True):  # the chart's default is enabled
+        scopes = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
+        if cull.get("users"):
+            scopes.append("admin:users")
+        c.JupyterHub.services.append(
+            {"name": CULLER_SERVICE, "command": culler_command(cull, hub_api_url)}
+        )
+        c.JupyterHub.load_roles.append(
+            {"name": CULLER_SERVICE, "scopes": scopes, "services": [CULLER_SERVICE]}
+        )
+    for name, service in (chart.get_config("hub.services") or {}).items():
+        service.setdefault("name", name)
+        service.pop("apiToken", None)
+        service["api_token"] = chart.get_secret_value(f"hub.services.{name}.apiToken")
+        c.JupyterHub.services.append(service)
+    for name, role in (chart.get_config("hub.loadRoles") or {}).items():
+        role.setdefault("name", name)
+        c.JupyterHub.load_roles.append(role)
+
+
+def _run_extra_config(c: Any, chart: HubValues) -> None:
+    # The chart exec()s each snippet inside its config file, so snippets see that file's names
+    # (`c`, the z2jh helpers, the modules it imported) and whatever an earlier snippet defined.
+    from jupyterhub.utils import url_path_join  # type: ignore[import-untyped]
+
+    namespace = {
+        "c": c,
+        "get_config": chart.get_config,
+        "get_secret_value": chart.get_secret_value,
+        "set_config_if_not_none": chart.set_config_if_not_none,
+        "os": os,
+        "re": re,
+        "sys": sys,
+        "glob": glob,
+        "a2b_hex": a2b_hex,
+        "url_path_join": url_path_join,
+    }
+    for key, code in sorted((chart.get_config("hub.extraConfig") or {}).items()):
+        exec(compile(code, f"<hub.extraConfig.{key}>", "exec"), namespace)
+
+
+def _camel(snake: str) -> str:
+    return re.sub(r"_([a-z])", lambda m: m.group(1).upper(), snake)

@@ -1,46 +1,71 @@
 """The jupyterhub_config.py of the local preview (``jupyterhub -f`` this file).
 
-It sets the local swaps the preview printed (spawner, proxy, database, bind addresses, secrets),
-then applies the stack's values the way the chart's hub does (``hubconfig.apply_values``), so
-the stack's hub.extraConfig runs last, as it does in the chart.
+First the stack's values, applied the way the chart's hub applies them (``hubconfig``: its
+order, ``hub.extraConfig`` last). Then the local swaps the preview printed, set after the
+stack's config so that nothing the stack sets (``hub.config`` or ``extraConfig``) can make the
+preview listen beyond 127.0.0.1 or use another spawner, proxy or database.
 """
 # ruff: noqa: F821 (get_config is provided by JupyterHub when it loads this file)
 
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 from up2u_jupyter.hubconfig import apply_values
 
-plan = json.loads(Path(os.environ["UP2U_PREVIEW_PLAN"]).read_text())
-values, ports, state = plan["values"], plan["ports"], Path(plan["state"])
-host = "127.0.0.1"
+plan_file = Path(os.environ["UP2U_PREVIEW_PLAN"])
+# The preview starts this hub before it has made the plan, so that JupyterHub's import time
+# overlaps its own work; wait for the plan, and give up if the preview is gone.
+while not plan_file.exists():
+    if os.getppid() != int(os.environ["UP2U_PREVIEW_PID"]):
+        sys.exit("the preview that started this hub is gone")
+    time.sleep(0.01)
+plan = json.loads(plan_file.read_text())
+os.environ.update(plan["env"])  # the stand-ins for the stack's secrets (hub.extraEnv)
+values, ports, state, host = plan["values"], plan["ports"], Path(plan["state"]), plan["host"]
+hub_url = f"http://{host}:{ports['hub']}"
 
 c = get_config()  # type: ignore[name-defined]
 
-c.JupyterHub.bind_url = f"http://{host}:{ports['public']}"
-c.JupyterHub.hub_bind_url = f"http://{host}:{ports['hub']}"
+chart = apply_values(c, values, f"{hub_url}/hub/api", spawner_section="PreviewSpawner")
+
+# --- the local swaps: after the stack's config, so they always win ---
+base_url = c.JupyterHub.get("base_url", "/")
+c.JupyterHub.bind_url = f"http://{host}:{ports['public']}{base_url}"
+c.JupyterHub.ip = host  # ip/port would otherwise rewrite bind_url
+c.JupyterHub.port = ports["public"]
+c.JupyterHub.hub_bind_url = hub_url
+c.JupyterHub.hub_ip = host
+c.JupyterHub.hub_port = ports["hub"]
+c.JupyterHub.hub_connect_ip = host
+c.JupyterHub.hub_connect_url = hub_url
 c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
-c.JupyterHub.cookie_secret = bytes.fromhex(values["hub"]["cookieSecret"])
 c.JupyterHub.cleanup_servers = True  # stopping the hub stops every user server
 
+c.JupyterHub.proxy_class = "configurable-http-proxy"
+c.ConfigurableHTTPProxy.should_start = True
 # proxy.chp.extraCommandLineFlags: the chart's proxy pod runs them; here the hub starts the proxy
 c.ConfigurableHTTPProxy.command = [
     plan["chp"],
     *values["proxy"].get("chp", {}).get("extraCommandLineFlags", []),
 ]
 c.ConfigurableHTTPProxy.api_url = f"http://{host}:{ports['proxy_api']}"
-c.ConfigurableHTTPProxy.auth_token = values["proxy"]["secretToken"]
+c.ConfigurableHTTPProxy.auth_token = chart.get_secret_value(
+    "hub.config.ConfigurableHTTPProxy.auth_token"
+)
 
-c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
-c.SimpleLocalProcessSpawner.home_dir_template = str(state / "users" / "{username}")
-c.Spawner.ip = host
-c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]
+c.JupyterHub.spawner_class = "up2u_jupyter.previewspawner.PreviewSpawner"
+c.PreviewSpawner.home_dir_template = str(state / "users" / "{username}")
+c.PreviewSpawner.lab_settings_dir = plan["lab_settings_dir"]
+for spawner in (c.Spawner, c.LocalProcessSpawner, c.PreviewSpawner):
+    # every section a stack could address for our class; PreviewSpawner's is the one that wins
+    spawner.ip = host
+    spawner.port = 0  # a free port per server, whatever the stack's pod port is
+c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]  # the image's is not here
 c.Spawner.start_timeout = 60
 c.Spawner.http_timeout = 60
 if os.geteuid() == 0:
     # CI and these machines run as root; JupyterLab refuses root unless told
-    c.Spawner.args = ["--allow-root"]
-
-apply_values(c, values, hub_api_url=f"http://{host}:{ports['hub']}/hub/api")
+    c.Spawner.args = [*c.Spawner.get("args", []), "--allow-root"]

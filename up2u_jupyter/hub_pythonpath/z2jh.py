@@ -1,0 +1,26 @@
+"""``z2jh`` for the preview's hub: the chart hub's helper module, answered from the stack's values.
+
+This folder is on the preview hub's PYTHONPATH (as the chart puts its config folder on the hub's
+``sys.path``), so ``hub.extraConfig`` snippets that ``from z2jh import get_config`` run locally.
+The answers come from ``up2u_jupyter.hubvalues``; Kubernetes resource names (``get_name``) have
+no local meaning and are not offered.
+"""
+
+from typing import Any
+
+from up2u_jupyter.hubvalues import NOT_GIVEN, current
+
+
+def get_config(key: str, default: Any = None) -> Any:
+    """The stack's value at dotted ``key``, or ``default``."""
+    return current().get_config(key, default)
+
+
+def get_secret_value(key: str, default: Any = NOT_GIVEN) -> Any:
+    """A key of the chart's hub Secret (``hub.config.JupyterHub.cookie_secret``, ...)."""
+    return current().get_secret_value(key, default)
+
+
+def set_config_if_not_none(cparent: Any, name: str, key: str) -> None:
+    """Set ``cparent.name`` from the stack's value at ``key`` unless it is null or missing."""
+    current().set_config_if_not_none(cparent, name, key)
