@@ -113,7 +113,7 @@ def test_no_profiles_is_one_server_with_no_form(caplog):
     config = spawner_config(offline_values(committed_settings("prod")))
     spawner, warnings = spawner_for(config, caplog)
     assert warnings == [] and spawner.profile_list == []
-    assert spawner.image == "registry.up2u.example.org/jupyter/k8s-single-user:4.4.0-up2u.1"
+    assert spawner.image == "registry.up2u.example.org/jupyter/k8s-singleuser:4.4.0-up2u.1"
 
 
 def unknown_overrides(profile_list):

@@ -196,7 +196,7 @@ def test_prod_singleuser_settings(prod):
     assert user["defaultUrl"] == "/lab"
     assert "cmd" not in user  # the chart's jupyterhub-singleuser serves JupyterLab at /lab
     assert user["image"] == {
-        "name": "registry.up2u.example.org/jupyter/k8s-single-user",
+        "name": "registry.up2u.example.org/jupyter/k8s-singleuser",
         "tag": "4.4.0-up2u.1",
     }
     assert user["cpu"] == {"limit": 2.0, "guarantee": 0.5}
