@@ -1,9 +1,19 @@
 """Side-by-side timing: alternate the commands in one run, report medians and the ratio."""
 
+import resource
 import statistics
 import subprocess
 import time
 from collections.abc import Sequence
+
+CPU: dict[str, list[float]] = {}
+"""CPU seconds (user + system) of each command's runs, filled by ``time_commands``: steadier
+than wall time on a shared machine, where other work delays a process without costing it CPU."""
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def time_commands(
@@ -13,24 +23,34 @@ def time_commands(
     for argv in commands.values():
         subprocess.run(argv, cwd=cwd, check=True, capture_output=True)
     times: dict[str, list[float]] = {name: [] for name in commands}
+    for name in commands:
+        CPU[name] = []
     for _ in range(runs):
         for name, argv in commands.items():
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), _cpu()
             subprocess.run(argv, cwd=cwd, check=True, capture_output=True)
             times[name].append(time.perf_counter() - started)
+            CPU[name].append(_cpu() - cpu)
     return times
 
 
 def summary(times: dict[str, list[float]]) -> list[str]:
     """Median, min and max per command, then each command's median over the first one's."""
-    names = list(times)
+    names = [name for name in times if times[name]]
+    if not names:
+        return []
     base = statistics.median(times[names[0]])
+    cpu_base = statistics.median(CPU[names[0]]) if CPU.get(names[0]) else None
     lines = []
     for name in names:
         samples = times[name]
         median = statistics.median(samples)
-        lines.append(
+        line = (
             f"{name}: median {median:.3f} s (min {min(samples):.3f}, max {max(samples):.3f}, "
             f"n={len(samples)}), ratio to {names[0]}: {median / base:.2f}"
         )
+        if cpu_base and CPU.get(name):
+            cpu = statistics.median(CPU[name])
+            line += f"; CPU median {cpu:.3f} s, ratio {cpu / cpu_base:.2f}"
+        lines.append(line)
     return lines

@@ -7,7 +7,6 @@ five modelled ones or sets ``auth.options``/``auth.secretOptions``, so ``values`
 of the committed stacks never pay for it.
 """
 
-import difflib
 import functools
 import json
 import re
@@ -288,6 +287,8 @@ def _closest(name: str, known: list[str]) -> list[str]:
     """The closest known name (none for a name far longer than any trait: not a typo)."""
     if len(name) > 200:
         return []
+    import difflib  # only for 'did you mean': not on every run
+
     return difflib.get_close_matches(name, known, n=1, cutoff=0.6)
 
 

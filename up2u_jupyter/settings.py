@@ -5,7 +5,6 @@ stack (from the stack file offline, or from the Pulumi runtime) into validated `
 raises a ``ConfigError`` listing every problem with its full key, the value and the fix.
 """
 
-import difflib
 import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
@@ -833,6 +832,8 @@ def _problem_from_pydantic(error: Any, raw: Mapping[str, Any]) -> Problem:
     key = f"{PROJECT}:{'.'.join(shown_key(part) for part in loc)}" if loc else PROJECT
     if kind == "extra_forbidden":
         known = _known_keys(loc[:-1])
+        import difflib  # only for 'did you mean': not on every run
+
         close = difflib.get_close_matches(loc[-1], known, n=1, cutoff=0.6) if loc else []
         hint = (
             f"did you mean {'.'.join([*loc[:-1], close[0]])}?"
