@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
 
-.PHONY: install test lint unit values check diff values-diff health policy-venv image-matrix hadolint \
+.PHONY: install test ci lint unit values check diff values-diff health policy-venv image-matrix hadolint \
 	preview preview-deps theme-wheel bench-preview authenticator-catalogue clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -17,6 +17,10 @@ install: $(VENV)/.installed
 
 ## test: everything CI runs - linters, type check, the whole test suite (browser tests too)
 test: lint unit
+
+## ci: what CI runs on a fresh machine: .ci/run installs the system packages, then make test
+ci:
+	bash .ci/run
 
 ## preview: the main job - run a stack's hub on http://127.0.0.1:PORT (STACK=dev, PORT=8000)
 PORT ?= 8000

@@ -61,8 +61,10 @@ def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     assert "make test                # everything CI runs" in readme
     runs = [step.get("run") for step in steps(ROOT / ".github/workflows/ci.yml")]
-    assert "make test" in runs
-    assert "make test" in (ROOT / ".ci" / "run").read_text()
+    # the workflow runs .ci/run (system packages, then the README's command), as CI here does
+    assert "make ci" in runs
+    assert "\tbash .ci/run\n" in (ROOT / "Makefile").read_text()
+    assert (ROOT / ".ci" / "run").read_text().rstrip().endswith("make test")
 
 
 def test_preview_and_deploy_run_the_policy_pack():
