@@ -52,7 +52,9 @@ def test_a_limit_bigger_than_a_node_is_warned():
 def test_no_active_server_limit_is_warned_and_figures_are_per_user():
     result = capacity.plan(settings_of(), "4", "16Gi")
     assert result.users is None and result.nodes is None
-    assert result.memory_guarantee == G  # the chart's default guarantee, one user
+    assert (
+        result.memory_guarantee == GI
+    )  # the chart's default guarantee (1G to KubeSpawner = 1 GiB)
     assert result.warnings[0].startswith("no hub.activeServerLimit")
 
 

@@ -248,3 +248,38 @@ def test_secret_env_entries_render_by_name_and_plain_ones_warn(project_dir):
         "file; remove it and run: pulumi config set --secret --path 'up2u-jupyter:secretEnv.OTHER' "
         "<value> --stack s"
     ) in err.splitlines()
+
+
+def test_a_chart_schema_error_at_a_secret_key_never_shows_the_value(project_dir):
+    if not (ROOT.parent / "shared" / "z2jh" / "4.4.0" / "values.schema.json").is_file():
+        pytest.skip("chart schema not found")
+    write_stack(
+        project_dir, "s", minimal_config(helmValues={"hub": {"db": {"password": 98765432123}}})
+    )
+    code, out, err = call("check", "--stack", "s", "--project-dir", str(project_dir))
+    assert code == 1 and "98765432123" not in out + err
+    assert "values hub.db.password (stack s): <hidden: secret> is not of type" in err
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key"),
+    [
+        ({"domain": "https://admin:CANARY-pw@/x"}, "domain"),
+        ({"chart": {"repo": "https://bot:CANARY-pw@charts.example.org/"}}, "chart.repo"),
+        ({"auth": {**minimal_config()["auth"], "tokenUrl": "https://idp.example.org/t?token=CANARY"}},
+         "auth.tokenUrl"),
+    ],
+)  # fmt: skip
+def test_urls_with_credentials_are_refused_without_echo(project_dir, overrides, key):
+    write_stack(project_dir, "s", minimal_config(**overrides))
+    code, out, err = call("check", "--stack", "s", "--project-dir", str(project_dir))
+    assert code == 1 and "CANARY" not in out + err
+    assert f"error: up2u-jupyter:{key} (stack s): " in err
+
+
+def test_a_secret_pasted_into_secret_options_is_not_echoed(project_dir):
+    auth = {**minimal_config()["auth"], "secretOptions": {"client_secret": "glpat-CANARY-token"}}
+    write_stack(project_dir, "s", minimal_config(auth=auth))
+    code, out, err = call("check", "--stack", "s", "--project-dir", str(project_dir))
+    assert code == 1 and "CANARY" not in out + err
+    assert "up2u-jupyter:auth.secretOptions.client_secret (stack s): " in err

@@ -4,6 +4,7 @@ The corpus modelled on public deployments is tested in test_importer_corpus.py; 
 section converter is exercised on the smallest document that shows one behaviour.
 """
 
+import io
 import os
 import re
 import stat
@@ -21,6 +22,7 @@ from tests.importer_helpers import (
     rendered,
     stack_values,
 )
+from up2u_jupyter.cli import run
 from up2u_jupyter.importer import ValuesFileError, convert, detect_era
 from up2u_jupyter.importer.extraconfig import analyse
 from up2u_jupyter.importer.history import ERAS, era_of
@@ -105,7 +107,8 @@ def test_the_up2u_0_9_file_keeps_every_setting(project_dir):
     assert hub["templatePaths"] == ["/opt/templates"]
     assert user["image"] == {"name": "OUR-PROJECT/k8s-single-user", "tag": "v1.0"}
     assert user["cpu"] == {"limit": 2.0, "guarantee": 0.5}
-    assert user["memory"] == {"limit": 2_000_000_000, "guarantee": 1_000_000_000}  # bytes
+    # 2G in a 0.9 file meant 2 GiB to KubeSpawner: imported as 2Gi, the deployed limit kept
+    assert user["memory"] == {"limit": 2 * 2**30, "guarantee": 2**30}  # bytes
     assert user["storage"]["capacity"] == "10G"
     assert values["cull"] | {} == {
         "enabled": True,
@@ -687,3 +690,15 @@ def test_a_volume_that_references_a_secret_is_not_a_secret():
 def test_report_keys_are_escaped():
     imported = convert({"hub": {"extraEnv": {"BAD\x1b[31mKEY": "x"}}}, from_chart="1.0.0")
     assert all(line.key.isprintable() for line in imported.report)
+
+
+def test_the_report_never_passes_escape_sequences_to_the_terminal(project_dir, tmp_path):
+    source = tmp_path / "old.yaml"
+    source.write_text(
+        "hub:\n  extraConfig:\n    auth: |\n"
+        '      c.JupyterHub.authenticator_class = "my\\x1b[31mEVIL.Auth"\n'
+    )
+    out, err = io.StringIO(), io.StringIO()
+    run(["import-values", str(source), "--stack", "x", "--project-dir", str(project_dir),
+         "--set", "auth.type=dummy", "--set", "auth.allowAll=true"], out, err)  # fmt: skip
+    assert "\x1b" not in out.getvalue() + err.getvalue()

@@ -41,7 +41,7 @@ CORPUS: dict[str, Any] = {
             "auth.allowAll": True,  # 0.7 ran the dummy authenticator for everyone
             "hub.concurrentSpawnLimit": 80,
             "singleuser.image": {"name": "registry.example.edu/course/user-image", "tag": "v7"},
-            "singleuser.memory.limit": "256M",
+            "singleuser.memory.limit": "256Mi",
             "prePuller.hook": False,
             "helmValues.singleuser.storage.type": "none",
             "helmValues.rbac.create": True,
@@ -108,7 +108,7 @@ CORPUS: dict[str, Any] = {
             "cull.timeout": 600,
             "cull.maxAge": 10800,
             "singleuser.cpu.limit": 4,
-            "singleuser.memory.guarantee": "8G",
+            "singleuser.memory.guarantee": "8Gi",
             "helmValues.proxy": MISSING,  # proxy.nginx is gone, and nothing else was left
         },
         values={
@@ -185,7 +185,7 @@ CORPUS: dict[str, Any] = {
         stack={
             "auth.type": "dummy",
             "auth.allowAll": True,
-            "singleuser.memory.limit": "4G",
+            "singleuser.memory.limit": "4Gi",
             "singleuser.extraEnv.GH_SCOPED_CREDS_CLIENT_ID": "Iv1.0a1b2c3d4e5f6071",
         },
         values={

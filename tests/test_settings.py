@@ -546,10 +546,10 @@ def test_profile_guarantee_above_its_limit_is_rejected():
 
 
 def test_profile_limit_below_the_singleuser_guarantee_is_rejected():
-    # singleuser.memory.guarantee is the chart's 1G
+    # singleuser.memory.guarantee defaults to 1Gi: what the chart's 1G meant to KubeSpawner
     line = only_problem(minimal_config(profiles=[profile("a", memory={"limit": "512M"})]))
     assert line.startswith("up2u-jupyter:profiles.0.memory.limit (stack dev): '512M'")
-    assert "less than the guarantee '1G' (singleuser.memory.guarantee)" in line
+    assert "less than the guarantee '1Gi' (singleuser.memory.guarantee)" in line
     config = minimal_config(profiles=[profile("a", memory={"limit": "512M", "guarantee": "256M"})])
     assert load_settings(config, "dev").profiles[0].memory.guarantee == "256M"
 

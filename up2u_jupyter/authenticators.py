@@ -252,7 +252,9 @@ def option_problems(
                 "use letters, digits and '_', e.g. LDAP_BIND_PASSWORD"
             )
         if problem is not None:
-            found.append((key, env, problem, False))
+            # hidden: a value here should be a variable's name, and a mistake is often the
+            # secret itself pasted in
+            found.append((key, env, problem, True))
     return found
 
 

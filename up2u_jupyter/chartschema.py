@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import excerpt, shown_key
+from .secretrule import is_secret_name
 
 SCHEMA_ENV = "UP2U_CHART_SCHEMA"
 """Environment variable naming a values.schema.json to use instead of the shared one."""
@@ -88,7 +89,7 @@ def problems(values: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
     return found
 
 
-def _line(error: Any) -> str:
+def _line(error: Any, show_value: bool = True) -> str:
     """``<values path>: what is wrong`` for one schema error (never a whole map's content)."""
     parts = [shown_key(str(part)) for part in error.absolute_path]
     kind = error.validator
@@ -97,17 +98,23 @@ def _line(error: Any) -> str:
         names = ", ".join(".".join([*parts, shown_key(key)]) for key in extra[:5])
         return f"{names}: not a key of the chart's values (unknown to its schema)"
     path = ".".join(parts) or "(top level)"
+    # a value at a secret-named key (hub.db.password) is never shown, whatever is wrong with it
+    where = list(error.absolute_path)
+    if show_value:
+        shown = excerpt(error.instance, secret=bool(where) and is_secret_name(str(where[-1])))
+    else:
+        shown = _kind(error.instance)
     if kind == "required":
         missing = [key for key in error.validator_value if key not in error.instance]
         return f"{path}: missing {', '.join(missing)}, which the chart requires"
     if kind == "type":
         wanted = error.validator_value
         wanted = " or ".join(wanted) if isinstance(wanted, list) else wanted
-        return f"{path}: {excerpt(error.instance)} is not of type {wanted}"
+        return f"{path}: {shown} is not of type {wanted}"
     if kind == "enum":
         choices = ", ".join(_choice(value) for value in error.validator_value)
-        return f"{path}: {excerpt(error.instance)} is not one of {choices}"
-    return f"{path}: {excerpt(error.instance)} breaks the chart's schema ({kind})"
+        return f"{path}: {shown} is not one of {choices}"
+    return f"{path}: {shown} breaks the chart's schema ({kind})"
 
 
 def _choice(value: Any) -> str:
@@ -142,11 +149,23 @@ def subschema(schema: Mapping[str, Any], path: tuple[Any, ...]) -> Mapping[str, 
 
 
 def value_problem(schema: Mapping[str, Any], value: Any) -> str | None:
-    """Why a value does not match a (sub)schema, in a few words; None when it does."""
+    """Why a value does not match a (sub)schema, in a few words, never showing the value;
+    None when it matches (the importer's report promises no values)."""
     validator = _validator(schema)
     for error in validator.iter_errors(value):
-        return _line(error).partition(": ")[2]
+        return _line(error, show_value=False).partition(": ")[2]
     return None
+
+
+def _kind(value: Any) -> str:
+    """What a value is, without the value: structure is shown, scalars only by type."""
+    if isinstance(value, (Mapping, list)) or value is None:
+        return excerpt(value)
+    if isinstance(value, bool):
+        return "a true/false value"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "a string" if isinstance(value, str) else f"a {type(value).__name__}"
 
 
 def walk(values: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:

@@ -655,7 +655,9 @@ def run_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         run(settings, args.stack, args.port, args.keep, out)
     except PreviewError as error:
-        print(f"error: {error}", file=err)
+        # the message may quote a child's log line: never let it drive the terminal
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(error))
+        print(f"error: {text}", file=err)
         return EXIT_CONFIG
     return EXIT_OK
 

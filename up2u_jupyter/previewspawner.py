@@ -16,6 +16,7 @@ from typing import Any
 from jupyterhub.spawner import SimpleLocalProcessSpawner  # type: ignore[import-untyped]
 from traitlets import Dict, Float, List, Unicode, default
 
+from .errors import excerpt
 from .hubconfig import string_environment
 
 PROFILE_VARIABLE = "UP2U_PROFILE"
@@ -71,7 +72,7 @@ class PreviewSpawner(SimpleLocalProcessSpawner):  # type: ignore[misc]
             for profile in self.profile_list:
                 if profile_slug(profile) == slug:
                     return profile
-            raise ValueError(f"no profile {slug!r} in singleuser.profileList")
+            raise ValueError(f"no profile {excerpt(slug)} in singleuser.profileList")
         defaults = [p for p in self.profile_list if p.get("default")]
         return (defaults or self.profile_list)[0]
 

@@ -68,8 +68,12 @@ def _release_name(value: str) -> str:
 
 def _hostname(value: str) -> str:
     if "://" in value or "/" in value or ":" in value:
-        host = urlsplit(value if "://" in value else f"//{value}").hostname or value
-        raise ValueError(f"not a bare host name; set just the host, e.g. {host!r}")
+        try:
+            host = urlsplit(value if "://" in value else f"//{value}").hostname
+        except ValueError:
+            host = None
+        example = host if host and _HOSTNAME.fullmatch(host) else "jupyter.up2u.example.org"
+        raise ValueError(f"not a bare host name; set just the host, e.g. {example!r}")
     if not _HOSTNAME.fullmatch(value):
         raise ValueError(
             "not a valid host name; use lowercase DNS labels separated by dots "
@@ -79,9 +83,16 @@ def _hostname(value: str) -> str:
 
 
 def _https_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme != "https" or not parts.hostname:
+    try:
+        parts = urlsplit(value)
+        https = parts.scheme == "https" and bool(parts.hostname)
+    except ValueError:
+        https = False
+    if not https:
         raise ValueError("not an https URL; use https://host/path")
+    if url_has_secret(value):
+        # these URLs reach Pulumi state, Helm values and alert annotations in plain text
+        raise ValueError("contains credentials (a password or token); remove them from the URL")
     return value
 
 
@@ -382,10 +393,11 @@ class Cpu(LimitGuarantee):
 
 
 class Memory(LimitGuarantee):
-    """Memory as quantities; the guarantee default is the chart's own."""
+    """Memory as quantities; the guarantee default is what the chart's default ``1G`` always
+    meant to KubeSpawner (which reads G as 2^30): 1Gi."""
 
     limit: Quantity | None = None
-    guarantee: Quantity | None = "1G"
+    guarantee: Quantity | None = "1Gi"
 
 
 class Storage(Model):
@@ -502,13 +514,13 @@ def _labels(value: dict[str, str]) -> dict[str, str]:
         prefix, _, name = key.rpartition("/")
         if (prefix and not _HOSTNAME.fullmatch(prefix)) or not _LABEL_NAME.fullmatch(name):
             raise ValueError(
-                f"{key!r} is not a Kubernetes label key; use [prefix/]name, the name at most "
-                "63 letters, digits, '-', '_' or '.' (e.g. release)"
+                f"{excerpt(key)} is not a Kubernetes label key; use [prefix/]name, the name "
+                "at most 63 letters, digits, '-', '_' or '.' (e.g. release)"
             )
         if label and not _LABEL_NAME.fullmatch(label):
             raise ValueError(
-                f"{label!r} (label {key}) is not a Kubernetes label value; use at most 63 "
-                "letters, digits, '-', '_' or '.' (e.g. kube-prometheus-stack)"
+                f"{excerpt(label)} (label {shown_key(key)}) is not a Kubernetes label value; "
+                "use at most 63 letters, digits, '-', '_' or '.' (e.g. kube-prometheus-stack)"
             )
     return value
 

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from . import credentials
 from .args import add_stack_arguments
-from .errors import EXIT_OK, UsageError
+from .errors import EXIT_OK, UsageError, excerpt
 from .secretrule import redact_url
 from .stackfile import load_stack
 from .values import hide_secrets, values_yaml
@@ -89,7 +89,7 @@ def render_at_ref(project_dir: Path, ref: str, stack: str) -> tuple[str, str]:
         "--verify",
         "--quiet",
         f"{ref}^{{commit}}",
-        error=f"{ref!r} is not a git ref that names a commit",
+        error=f"{excerpt(ref)} is not a git ref that names a commit",
     )
     with tempfile.TemporaryDirectory(prefix="up2u-diff-") as tmp:
         archive = subprocess.run(

@@ -12,6 +12,7 @@ import copy
 from typing import Any
 
 from ..chartschema import load_schema
+from ..errors import excerpt
 from .auth import convert_auth
 from .history import (
     CHART_IMAGES,
@@ -83,7 +84,8 @@ def detect_era(values: dict[str, Any], from_chart: str | None) -> tuple[Era | No
             era = era_of(str(node["tag"]))
             if era is not None:
                 return era, (
-                    f"chart {node['tag']} (the tag of its own {image} image): its defaults apply"
+                    f"chart {excerpt(str(node['tag']))} (the tag of its own {image} image): "
+                    "its defaults apply"
                 )
     old = _old_keys(values)
     if old:

@@ -313,7 +313,8 @@ def _decide_type(c: Conversion, gathered: _Auth, chosen: str | None) -> None:
             c.note(
                 gathered.type_where or "auth",
                 "mapped",
-                f"-> auth.type {chosen} (chosen with --set, replacing {previous})",
+                f"-> auth.type {excerpt(chosen)} (chosen with --set, replacing "
+                f"{excerpt(previous)})",
             )
         elif gathered.type_where is not None:
             c.note(gathered.type_where, "mapped", f"-> auth.type {chosen}")
@@ -423,7 +424,8 @@ def _convert_options(c: Conversion, gathered: _Auth) -> None:
                 c.note(
                     option.where,
                     "dropped",
-                    f"an option of {gathered.named}, which {section_of(kind_)} does not have",
+                    f"an option of {excerpt(gathered.named)}, which {section_of(kind_)} does "
+                    "not have",
                 )
                 continue
         _convert_trait(c, kind_, typed, trait, option, also)

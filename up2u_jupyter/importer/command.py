@@ -86,12 +86,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if problems or settings is None:
         print(f"error: nothing written to {target.name}; the imported config needs:", file=err)
         for problem in problems:
-            print(f"  {problem}", file=err)
+            print(f"  {_printable(problem)}", file=err)
         return EXIT_CONFIG
     write_stack_file(target, config, source=args.path.name)
     print(f"wrote {target}", file=err)
     for notice in imported.notices:
-        print(f"NOTE: {notice}", file=err)
+        print(f"NOTE: {_printable(notice)}", file=err)
     print_secrets(imported, settings, args.stack, err)
     return EXIT_OK
 
@@ -206,7 +206,8 @@ def print_report(imported: Imported, err: TextIO) -> None:
     print("import report (every key of the old file; no values are shown):", file=err)
     width = min(max((len(line.key) for line in imported.report), default=0), 60)
     for line in imported.report:
-        print(f"  {line.action:<10} {_printable(line.key):<{width}}  {line.detail}", file=err)
+        detail = _printable(line.detail)
+        print(f"  {line.action:<10} {_printable(line.key):<{width}}  {detail}", file=err)
 
 
 def print_secrets(imported: Imported, settings: Settings, stack: str, err: TextIO) -> None:

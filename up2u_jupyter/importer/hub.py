@@ -1,5 +1,6 @@
 """``hub``: image, limits, templates, extraConfig code, the database, services and environment."""
 
+import re
 from typing import Any
 
 from ..credentials import valid_env_name
@@ -207,12 +208,18 @@ def convert_services(c: Conversion) -> None:
     for name, service in list(services.items()):
         if isinstance(service, dict) and service.get("apiToken") not in (None, ""):
             service.pop("apiToken")
+            # the command is for copy-paste: only a plain name goes inside its quotes
+            how = (
+                "(kubectl get secret hub -o "
+                f"jsonpath='{{.data.hub\\.services\\.{name}\\.apiToken}}' | base64 -d)"
+                if re.fullmatch(r"[A-Za-z0-9_-]+", str(name))
+                else "(key hub.services.<name>.apiToken of the chart's hub Secret)"
+            )
             c.note(
                 ("hub", "services", name, "apiToken"),
                 "secret",
                 "not copied; the chart generates a token for each hub.services entry without "
-                "one: give the new token to the service (kubectl get secret hub -o "
-                f"jsonpath='{{.data.hub\\.services\\.{name}\\.apiToken}}' | base64 -d)",
+                f"one: give the new token to the service {how}",
             )
 
 

@@ -40,7 +40,32 @@ def _resource(c: Conversion, resource: str, part: str) -> None:
         return  # left for leftovers, where the chart's schema judges it
     if amount < 0:
         return
-    c.put(f"singleuser.{resource}.{part}", c.take(*path), path)
+    value = c.take(*path)
+    binary = as_kubespawner_bytes(value) if resource == "memory" else None
+    if binary is not None:
+        c.put(
+            f"singleuser.{resource}.{part}",
+            binary,
+            path,
+            "K/M/G/T written as Ki/Mi/Gi/Ti: KubeSpawner read them as powers of 1024, this "
+            "stack's quantities follow Kubernetes, so the deployed amount stays the same",
+        )
+        return
+    c.put(f"singleuser.{resource}.{part}", value, path)
+
+
+_DECIMAL_SUFFIX = re.compile(r"([0-9]+(?:\.[0-9]+)?)([KMGT])")
+
+
+def as_kubespawner_bytes(value: Any) -> str | None:
+    """The binary quantity an old memory value meant, when it used a K/M/G/T suffix.
+
+    The chart hands ``singleuser.memory`` to KubeSpawner, which reads ``2G`` as 2 x 2^30
+    bytes; this stack reads quantities as Kubernetes does (2 x 10^9). ``2G`` -> ``2Gi`` keeps
+    the deployed limit exactly; None when there is nothing to translate.
+    """
+    match = _DECIMAL_SUFFIX.fullmatch(value) if isinstance(value, str) else None
+    return f"{match[1]}{match[2]}i" if match else None
 
 
 def _image(c: Conversion) -> None:
@@ -235,6 +260,8 @@ def _profile(entry: Any, index: int, slugs: set[str]) -> dict[str, Any] | str:
         }
         if any(not _quantity(value) for value in part.values()):
             return f"has a {resource} that is not a quantity"
+        if resource == "memory":  # KubeSpawner's reading of K/M/G/T, as for singleuser.memory
+            part = {key: as_kubespawner_bytes(value) or value for key, value in part.items()}
         if part:
             profile[resource] = part
     env = override.get("environment")
