@@ -107,3 +107,25 @@ def test_stripping_url_secrets_keeps_the_user_and_other_parameters():
     url = "postgresql://hub:pw@db:5432/hub?sslpassword=sp&sslmode=require"
     assert strip_url_secrets(url) == "postgresql://hub@db:5432/hub?sslmode=require"
     assert strip_url_secrets("postgresql://hub:pw@[::1:5432/hub") is None
+
+
+def test_replace_leaf_edits_exactly_what_the_rule_found():
+    from up2u_jupyter.secretrule import REMOVE, leaf, replace_leaf
+
+    tree = {
+        "env": [{"name": "A_TOKEN", "value": "1"}, {"name": "PLAIN", "value": "x"},
+                {"name": "B_TOKEN", "value": "2"}],
+        "db": {"password": "p", 5: {"apiKey": "k"}},
+    }  # fmt: skip
+    paths = list(secret_leaves(tree))
+    assert leaf(tree, ("db", "5", "apiKey")) == "k"
+    for path in reversed(paths):
+        replace_leaf(tree, path, REMOVE)
+    assert tree == {"env": [{"name": "PLAIN", "value": "x"}], "db": {5: {}}}
+    hidden = {"db": {"password": "p"}, "env": [{"name": "MY_SECRET", "value": "s"}]}
+    for path in list(secret_leaves(hidden)):
+        replace_leaf(hidden, path, "<hidden>")
+    assert hidden == {
+        "db": {"password": "<hidden>"},
+        "env": [{"name": "MY_SECRET", "value": "<hidden>"}],
+    }

@@ -119,7 +119,7 @@ def extraconfig_secrets(code: str) -> list[str]:
     return found
 
 
-_VOLUME_SOURCE_KEYS = {"secretName", "name", "items", "defaultMode", "optional"}
+_VOLUME_SOURCE_KEYS = {"secretName", "name", "key", "items", "defaultMode", "optional"}
 
 
 def is_reference(value: Any) -> bool:
@@ -178,3 +178,61 @@ def _literal(value: Any) -> bool:
     if isinstance(value, list):
         return any(_literal(v) for v in value)
     return True
+
+
+REMOVE: Any = object()
+"""Passed to ``replace_leaf``: remove the value (a list's env entry as a whole) instead."""
+
+
+def _locate(tree: Any, path: tuple[str, ...]) -> tuple[Any, Any] | None:
+    """The container and key (or index) holding the value at a ``secret_leaves`` path.
+
+    Keys are matched by their text (old files have numbers as keys); a last part that is the
+    name of a ``{name, value}`` environment entry locates that entry's value.
+    """
+    node = tree
+    for part in path[:-1]:
+        if isinstance(node, Mapping):
+            node = next((v for k, v in node.items() if str(k) == part), None)
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    last = path[-1]
+    if isinstance(node, dict):
+        key = next((k for k in node if str(k) == last), None)
+        if key is not None:
+            return node, key
+        if node.get("name") == last and "value" in node:
+            return node, "value"
+    if isinstance(node, list) and last.isdigit() and int(last) < len(node):
+        return node, int(last)
+    return None
+
+
+def leaf(tree: Any, path: tuple[str, ...]) -> Any:
+    """The value at a ``secret_leaves`` path (None when it is not there)."""
+    found = _locate(tree, path)
+    return None if found is None else found[0][found[1]]
+
+
+def replace_leaf(tree: Any, path: tuple[str, ...], value: Any = REMOVE) -> Any:
+    """Replace (or with ``REMOVE``, remove) the value at a ``secret_leaves`` path; return the
+    old value, or None when it is not there. The one place that edits what the rule found."""
+    found = _locate(tree, path)
+    if found is None:
+        return None
+    container, key = found
+    old = container[key]
+    if value is not REMOVE:
+        container[key] = value
+    elif key == "value" and container.get("name") == path[-1]:
+        # an env entry {name, value}: remove the whole entry from its list
+        entries = _locate(tree, path[:-1])
+        if entries is not None and isinstance(entries[0], list):
+            entries[0].pop(entries[1])
+        else:
+            del container[key]
+    else:
+        del container[key]
+    return old

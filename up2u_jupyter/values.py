@@ -530,28 +530,12 @@ def printable_values(settings: Settings, secret_env: Collection[str] = ()) -> di
 
 def hide_secrets(values: dict[str, Any]) -> dict[str, Any]:
     """Replace, in place, each value the secret rule finds with ``HIDDEN``; keep placeholders."""
-    from .secretrule import secret_leaves
+    from .secretrule import leaf, replace_leaf, secret_leaves
 
     for path in list(secret_leaves(values)):
-        _hide(values, path)
+        if leaf(values, path) not in (PLACEHOLDER, [PLACEHOLDER]):
+            replace_leaf(values, path, HIDDEN)
     return values
-
-
-def _hide(values: dict[str, Any], path: tuple[str, ...]) -> None:
-    node: Any = values
-    for part in path[:-1]:
-        if isinstance(node, Mapping) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return
-    last = path[-1]
-    if isinstance(node, dict) and last in node:
-        if node[last] not in (PLACEHOLDER, [PLACEHOLDER]):
-            node[last] = HIDDEN
-    elif isinstance(node, dict) and node.get("name") == last:  # {name, value} env entry
-        node["value"] = HIDDEN
 
 
 def values_yaml(settings: Settings, secret_env: Collection[str] = ()) -> str:

@@ -8,7 +8,7 @@ from ..args import add_stack_arguments
 from ..credentials import PROJECT, is_secret_key
 from ..dotted import set_path
 from ..errors import EXIT_CONFIG, EXIT_OK, ConfigError, UsageError, shown_key
-from ..secretrule import secret_leaves
+from ..secretrule import replace_leaf, secret_leaves
 from ..settings import Settings, load_settings, secret_set_command
 from ..stackfile import stack_file, write_stack_file
 from ..yamlio import YamlError, load_yaml, read_yaml_file
@@ -179,14 +179,9 @@ def _drop_secrets(imported: Imported, config: dict[str, Any]) -> None:
     The converters already report each secret they know; this catches the ones nobody
     foresaw (a password under an image, a token in an unknown section), reported the same way.
     """
-    for path in _secret_paths(config):
-        node: Any = config
-        for part in path[:-1]:
-            node = node[int(part)] if isinstance(node, list) else node[part]
-        if isinstance(node, dict) and path[-1] in node:
-            del node[path[-1]]
-        elif isinstance(node, dict) and node.get("name") == path[-1]:
-            node.pop("value", None)
+    # last first: removing a list's env entry must not shift the ones still to remove
+    for path in reversed(_secret_paths(config)):
+        replace_leaf(config, path)
         imported.report.append(
             ReportLine(
                 shown(path),

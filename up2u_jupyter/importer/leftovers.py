@@ -9,17 +9,18 @@ is available), and is dropped with the reason otherwise.
 from typing import Any
 
 from ..chartschema import subschema, value_problem
-from ..secretrule import is_secret_name, secret_leaves
+from ..secretrule import is_reference, is_secret_name, leaf, replace_leaf, secret_leaves
 from .history import CHART_TOP_LEVEL, REMOVED, RENAMED, KeyPath
 from .model import Conversion, kind, leaves
 
 
 def convert_secrets(c: Conversion) -> None:
     """Secret-looking values no converter took: reported with how to supply each, never kept."""
-    for path in list(secret_leaves(c.source)):
-        if _reference(_get(c.source, path)):
+    # last first: removing a list's env entry must not shift the ones still to remove
+    for path in reversed(list(secret_leaves(c.source))):
+        if is_reference(leaf(c.source, path)):
             continue
-        value = _pop(c.source, path)
+        value = replace_leaf(c.source, path)
         if value is None:
             continue
         c.note(path, "secret", f"not copied; {_how(path)}")
@@ -45,53 +46,6 @@ def _drop_pull_secret(c: Conversion) -> None:
             "docker-registry with the password",
         )
     del c.source["imagePullSecret"]
-
-
-_REFERENCE_KEYS = {"secretName", "name", "key", "items", "optional", "defaultMode"}
-
-
-def _reference(value: Any) -> bool:
-    """A Kubernetes reference to a Secret (``secret: {secretName: x}`` in a volume, a
-    ``secretKeyRef``), which names a secret without holding it."""
-    return isinstance(value, dict) and bool(value) and set(value) <= _REFERENCE_KEYS
-
-
-def _get(tree: Any, path: tuple[str, ...]) -> Any:
-    node = tree
-    for part in path:
-        if isinstance(node, dict):
-            node = next((v for k, v in node.items() if str(k) == part), None)
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return None
-    return node
-
-
-def _pop(tree: dict[str, Any], path: tuple[str, ...]) -> Any:
-    """Remove the value at a path found by secret_leaves (maps, lists, {name, value} entries)."""
-    node: Any = tree
-    for part in path[:-1]:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, dict) and any(str(k) == part for k in node):
-            node = node[next(k for k in node if str(k) == part)]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return None
-    last = path[-1]
-    if isinstance(node, dict):
-        for key in list(node):
-            if str(key) == last:
-                return node.pop(key)
-    if isinstance(node, list):
-        for index, entry in enumerate(node):
-            if isinstance(entry, dict) and entry.get("name") == last:
-                return node.pop(index)
-        if last.isdigit() and int(last) < len(node):
-            return node.pop(int(last))
-    return None
 
 
 def _how(path: tuple[str, ...]) -> str:
