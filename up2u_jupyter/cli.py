@@ -12,7 +12,15 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from .errors import EXIT_CONFIG, EXIT_OK, EXIT_USAGE, ConfigError, InputError, UsageError
+from .errors import (
+    EXIT_CONFIG,
+    EXIT_OK,
+    EXIT_USAGE,
+    ConfigError,
+    InputError,
+    UsageError,
+    printable,
+)
 
 COMMANDS = {
     "values": "offline",
@@ -64,8 +72,7 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
 def _print_error(line: str, stderr: TextIO) -> None:
     # Whatever a message quotes came from a file or an argument: never let it drive the
     # terminal (escape sequences) or add lines of its own.
-    safe = "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)
-    print(f"error: {safe}", file=stderr)
+    print(f"error: {printable(line)}", file=stderr)
 
 
 def main() -> None:

@@ -60,6 +60,12 @@ def excerpt(value: Any, secret: bool = False) -> str:
     return f"a value of type {type(value).__name__}"
 
 
+def printable(text: str) -> str:
+    """Text from a file, an argument or another program, safe for a terminal: control and
+    escape characters shown escaped, so it can neither drive the terminal nor add lines."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _escaped(text: str) -> str:
     cut = text[:EXCERPT_CHARS]
     shown = repr(cut)

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from .args import positive_seconds
-from .errors import EXIT_CONFIG, EXIT_OK, UsageError, excerpt
+from .errors import EXIT_CONFIG, EXIT_OK, UsageError, excerpt, printable
 
 TOKEN_ENV = "UP2U_HEALTH_TOKEN"
 CODE, EXPECTED = "print(6 * 7)", "42"
@@ -438,7 +438,7 @@ def _kernel_message(frame: Any) -> dict[str, Any]:
 
 def _oneline(text: str, limit: int = 200) -> str:
     """Text from elsewhere (an OS error, a reply) as one bounded line with escapes."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)[:limit]
+    return printable(text)[:limit]
 
 
 def report(check: HealthCheck, passed: bool, out: TextIO) -> None:

@@ -9,7 +9,13 @@ from .credentials import PROJECT
 from .errors import EXIT_CONFIG, EXIT_OK
 from .settings import Settings
 from .stackfile import StackConfig, load_stack
-from .values import helm_secret_paths, helm_secret_warning, values_yaml
+from .values import (
+    dump_values,
+    helm_secret_paths,
+    helm_secret_warning,
+    hide_secrets,
+    offline_values,
+)
 
 
 def register(commands: Any) -> None:
@@ -28,26 +34,24 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     config, settings = load_stack(args.project_dir, args.stack)
     for warning in warnings(config, settings):
         print(warning, file=err)
-    if not chart_schema_valid(args, config, settings, err):
+    # rendered once: validated as Helm will see it, then printed with secrets hidden
+    values = offline_values(settings, credentials.secret_env_names(config.secrets))
+    if not chart_schema_valid(args, values, settings, err):
         return EXIT_CONFIG
     if args.command == "check":
         print(f"stack {args.stack}: config is valid", file=out)
     else:
-        out.write(values_yaml(settings, credentials.secret_env_names(config.secrets)))
+        out.write(dump_values(hide_secrets(values)))
     return EXIT_OK
 
 
 def chart_schema_valid(
-    args: argparse.Namespace, config: StackConfig, settings: Settings, err: TextIO
+    args: argparse.Namespace, values: dict[str, Any], settings: Settings, err: TextIO
 ) -> bool:
     """Validate the final values against the chart's own schema, as Helm will (one line each)."""
     from . import chartschema
-    from .values import offline_values
 
-    secret_env = credentials.secret_env_names(config.secrets)
-    found = chartschema.validate(
-        offline_values(settings, secret_env), settings.chart.version, args.project_dir
-    )
+    found = chartschema.validate(values, settings.chart.version, args.project_dir)
     if found is None:
         if args.command == "check":
             print(chartschema.skipped_warning(settings.chart.version), file=err)

@@ -33,7 +33,7 @@ import psutil
 from . import credentials
 from .args import add_stack_arguments, port
 from .credentials import OAUTH_TYPES
-from .errors import EXIT_CONFIG, EXIT_OK
+from .errors import EXIT_CONFIG, EXIT_OK, printable
 from .hubconfig import Z2JH_PATH, string_environment
 
 if TYPE_CHECKING:
@@ -656,8 +656,7 @@ def run_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         run(settings, args.stack, args.port, args.keep, out)
     except PreviewError as error:
         # the message may quote a child's log line: never let it drive the terminal
-        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(error))
-        print(f"error: {text}", file=err)
+        print(f"error: {printable(str(error))}", file=err)
         return EXIT_CONFIG
     return EXIT_OK
 

@@ -145,8 +145,8 @@ def secret_leaves(tree: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, 
     """
     if isinstance(tree, Mapping):
         if "name" in tree and "value" in tree and isinstance(tree.get("name"), str):
-            # an environment entry {name: X, value: ...}: judged by the variable's name
-            if is_secret_name(tree["name"]) and _literal(tree["value"]):
+            # an environment entry {name: X, value: ...}: judged as a map entry would be
+            if is_secret_env(tree["name"], tree["value"]):
                 yield (*path, str(tree["name"]))
             return
         for key, value in tree.items():
@@ -158,6 +158,12 @@ def secret_leaves(tree: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, 
     elif isinstance(tree, list):
         for index, item in enumerate(tree):
             yield from secret_leaves(item, (*path, str(index)))
+
+
+def is_secret_env(name: Any, value: Any) -> bool:
+    """Whether an environment variable (or any map entry) holds a secret: by its name, or as
+    a URL with a password or code assigning one; references and empty values never do."""
+    return isinstance(name, str) and _holds_secret((), name, value)
 
 
 def _holds_secret(parent: tuple[str, ...], key: str, value: Any) -> bool:

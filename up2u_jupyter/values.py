@@ -523,11 +523,6 @@ def helm_secret_warning(path: tuple[str, ...], stack: str) -> str:
     )
 
 
-def printable_values(settings: Settings, secret_env: Collection[str] = ()) -> dict[str, Any]:
-    """Offline values with every secret-looking literal hidden too (see ``hide_secrets``)."""
-    return hide_secrets(offline_values(settings, secret_env))
-
-
 def hide_secrets(values: dict[str, Any]) -> dict[str, Any]:
     """Replace, in place, each value the secret rule finds with ``HIDDEN``; keep placeholders."""
     from .secretrule import leaf, replace_leaf, secret_leaves
@@ -540,9 +535,12 @@ def hide_secrets(values: dict[str, Any]) -> dict[str, Any]:
 
 def values_yaml(settings: Settings, secret_env: Collection[str] = ()) -> str:
     """What ``values`` prints: the offline values as YAML, secret-looking values hidden."""
+    return dump_values(hide_secrets(offline_values(settings, secret_env)))
+
+
+def dump_values(values: Mapping[str, Any]) -> str:
+    """Rendered values as the commands print them."""
     import yaml
 
     # sorted keys: a diff between two commits then shows value changes, not code reorderings
-    return yaml.safe_dump(
-        printable_values(settings, secret_env), sort_keys=True, default_flow_style=False
-    )
+    return yaml.safe_dump(dict(values), sort_keys=True, default_flow_style=False)

@@ -21,7 +21,7 @@ from .args import add_stack_arguments
 from .errors import EXIT_OK, UsageError, excerpt
 from .secretrule import redact_url
 from .stackfile import load_stack
-from .values import hide_secrets, values_yaml
+from .values import dump_values, hide_secrets, values_yaml
 
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"]+")
 
@@ -43,7 +43,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     config, settings = load_stack(args.project_dir, args.stack)
     base, note = render_at_ref(args.project_dir, args.base, args.stack)
     head = values_yaml(settings, credentials.secret_env_names(config.secrets))
-    changes = unified(scrub(base), scrub(head), args.stack, args.base)
+    # the head is rendered with secrets hidden already; the base by whatever code it had
+    changes = unified(scrub(base), head, args.stack, args.base)
     if args.markdown:
         out.write(as_markdown(changes, args.stack, args.base, note))
         return EXIT_OK
@@ -54,22 +55,21 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def scrub(rendered: str) -> str:
-    """Rendered values with every secret-looking literal hidden.
+    """The base side's rendered values with every secret-looking literal hidden.
 
     The base side is printed by the base commit's own code, which may predate the secret
-    rule: whatever either side printed, nothing secret-looking reaches the published diff.
+    rule; rewritten here in the head's format, nothing secret-looking reaches the published
+    diff.
     """
     if not rendered:
         return rendered
-    import yaml
-
     from .yamlio import YamlError, load_yaml
 
     try:
         values = load_yaml(rendered, "rendered values")
     except YamlError:
         return ""
-    return yaml.safe_dump(hide_secrets(values), sort_keys=True, default_flow_style=False)
+    return dump_values(hide_secrets(values))
 
 
 def redact_note(note: str) -> str:

@@ -7,7 +7,7 @@ from typing import Any, TextIO
 from ..args import add_stack_arguments
 from ..credentials import PROJECT, is_secret_key
 from ..dotted import set_path
-from ..errors import EXIT_CONFIG, EXIT_OK, ConfigError, UsageError, shown_key
+from ..errors import EXIT_CONFIG, EXIT_OK, ConfigError, UsageError, printable, shown_key
 from ..secretrule import replace_leaf, secret_leaves
 from ..settings import Settings, load_settings, secret_set_command
 from ..stackfile import stack_file, write_stack_file
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
     except (YamlError, ValuesFileError) as error:
         for line in str(error).splitlines():
-            print(f"error: {_printable(line)}", file=err)
+            print(f"error: {printable(line)}", file=err)
         return EXIT_CONFIG
     config = imported.config
     domain = args.domain or config.get("domain") or imported.domain_hint
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         set_path(config, key, value)
     _drop_secrets(imported, config)
     print_report(imported, err)
-    problems = [_printable(problem) for problem in imported.problems]
+    problems = [printable(problem) for problem in imported.problems]
     settings = None
     try:
         settings = load_settings(config, args.stack)
@@ -86,12 +86,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if problems or settings is None:
         print(f"error: nothing written to {target.name}; the imported config needs:", file=err)
         for problem in problems:
-            print(f"  {_printable(problem)}", file=err)
+            print(f"  {printable(problem)}", file=err)
         return EXIT_CONFIG
     write_stack_file(target, config, source=args.path.name)
     print(f"wrote {target}", file=err)
     for notice in imported.notices:
-        print(f"NOTE: {_printable(notice)}", file=err)
+        print(f"NOTE: {printable(notice)}", file=err)
     print_secrets(imported, settings, args.stack, err)
     return EXIT_OK
 
@@ -103,7 +103,7 @@ def _chart_schema_problems(settings: Settings, project_dir: Path) -> list[str]:
 
     found = validate(offline_values(settings), settings.chart.version, project_dir) or []
     return [
-        f"values {_printable(line)}; Helm would refuse the release: fix the key that renders it"
+        f"values {printable(line)}; Helm would refuse the release: fix the key that renders it"
         for line in found
     ]
 
@@ -192,17 +192,13 @@ def _drop_secrets(imported: Imported, config: dict[str, Any]) -> None:
         )
 
 
-def _printable(text: str) -> str:
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
 def print_report(imported: Imported, err: TextIO) -> None:
     """Every key of the old file and what became of it (never a value)."""
     print("import report (every key of the old file; no values are shown):", file=err)
     width = min(max((len(line.key) for line in imported.report), default=0), 60)
     for line in imported.report:
-        detail = _printable(line.detail)
-        print(f"  {line.action:<10} {_printable(line.key):<{width}}  {detail}", file=err)
+        detail = printable(line.detail)
+        print(f"  {line.action:<10} {printable(line.key):<{width}}  {detail}", file=err)
 
 
 def print_secrets(imported: Imported, settings: Settings, stack: str, err: TextIO) -> None:

@@ -4,7 +4,7 @@ import re
 from typing import Any
 
 from ..credentials import valid_env_name
-from ..secretrule import is_reference, is_secret_name, strip_url_secrets, url_has_secret
+from ..secretrule import is_secret_env, strip_url_secrets, url_has_secret
 from .extraconfig import Snippet, analyse, read_from_environment, secret_assignments
 from .model import Conversion, kind
 
@@ -228,22 +228,16 @@ def convert_hub_env(c: Conversion) -> None:
     env = c.get("hub", "extraEnv")
     if isinstance(env, dict):
         for name, value in list(env.items()):
-            if _secret_entry(name, value):
+            if is_secret_env(name, value):
                 env.pop(name)
                 _hub_secret(c, str(name), ("hub", "extraEnv", name))
     elif isinstance(env, list):
         for index, entry in reversed(list(enumerate(env))):
-            if isinstance(entry, dict) and _secret_entry(entry.get("name"), entry.get("value")):
+            if isinstance(entry, dict) and is_secret_env(entry.get("name"), entry.get("value")):
                 env.pop(index)
                 _hub_secret(c, str(entry["name"]), ("hub", "extraEnv", str(entry["name"])))
     if env == {} or env == []:
         c.take("hub", "extraEnv")
-
-
-def _secret_entry(name: Any, value: Any) -> bool:
-    if value in (None, "") or is_reference(value) or not isinstance(name, str):
-        return False
-    return is_secret_name(name) or (isinstance(value, str) and url_has_secret(value))
 
 
 def _hub_secret(c: Conversion, name: str, where: Any) -> None:

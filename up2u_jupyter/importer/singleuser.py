@@ -4,7 +4,7 @@ import re
 from typing import Any
 
 from ..quantity import QuantityError, parse_quantity
-from ..secretrule import is_reference, is_secret_name, url_has_secret
+from ..secretrule import is_secret_env
 from .history import SINGLEUSER_CMD, STORAGE_TYPES_REMOVED
 from .model import Conversion, kind
 
@@ -126,7 +126,7 @@ def _extra_env(c: Conversion) -> None:
     env = c.get("singleuser", "extraEnv")
     if isinstance(env, dict):
         for name, value in list(env.items()):
-            if _secret(name, value):
+            if is_secret_env(name, value):
                 env.pop(name)
                 _user_secret(c, ("singleuser", "extraEnv", str(name)))
         plain = all(isinstance(k, str) and isinstance(v, str) for k, v in env.items())
@@ -138,15 +138,9 @@ def _extra_env(c: Conversion) -> None:
             c.take("singleuser", "extraEnv")
     elif isinstance(env, list):
         for index, entry in reversed(list(enumerate(env))):
-            if isinstance(entry, dict) and _secret(entry.get("name"), entry.get("value")):
+            if isinstance(entry, dict) and is_secret_env(entry.get("name"), entry.get("value")):
                 env.pop(index)
                 _user_secret(c, ("singleuser", "extraEnv", str(entry["name"])))
-
-
-def _secret(name: Any, value: Any) -> bool:
-    if value in (None, "") or is_reference(value) or not isinstance(name, str):
-        return False
-    return is_secret_name(name) or (isinstance(value, str) and url_has_secret(value))
 
 
 def _user_secret(c: Conversion, where: tuple[str, ...]) -> None:
@@ -267,7 +261,8 @@ def _profile(entry: Any, index: int, slugs: set[str]) -> dict[str, Any] | str:
     env = override.get("environment")
     if env is not None:
         if not isinstance(env, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) and not _secret(k, v) for k, v in env.items()
+            isinstance(k, str) and isinstance(v, str) and not is_secret_env(k, v)
+            for k, v in env.items()
         ):
             return "has an environment that is not plain text (or holds a secret)"
         profile["extraEnv"] = env
