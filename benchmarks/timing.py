@@ -34,23 +34,25 @@ def time_commands(
     return times
 
 
-def summary(times: dict[str, list[float]]) -> list[str]:
-    """Median, min and max per command, then each command's median over the first one's."""
+def summary(times: dict[str, list[float]], bases: int = 1) -> list[str]:
+    """Median, min and max per command, then each command's median over each of the first
+    ``bases`` commands' (the floors it is compared with)."""
     names = [name for name in times if times[name]]
-    if not names:
-        return []
-    base = statistics.median(times[names[0]])
-    cpu_base = statistics.median(CPU[names[0]]) if CPU.get(names[0]) else None
+    floors = names[:bases]
     lines = []
     for name in names:
         samples = times[name]
         median = statistics.median(samples)
         line = (
             f"{name}: median {median:.3f} s (min {min(samples):.3f}, max {max(samples):.3f}, "
-            f"n={len(samples)}), ratio to {names[0]}: {median / base:.2f}"
+            f"n={len(samples)})"
         )
-        if cpu_base and CPU.get(name):
-            cpu = statistics.median(CPU[name])
-            line += f"; CPU median {cpu:.3f} s, ratio {cpu / cpu_base:.2f}"
+        for floor in floors:
+            line += f"; to {floor}: {median / statistics.median(times[floor]):.2f}"
+            if CPU.get(name) and CPU.get(floor) and statistics.median(CPU[floor]):
+                ratio = statistics.median(CPU[name]) / statistics.median(CPU[floor])
+                line += f" (CPU {ratio:.2f})"
+        if CPU.get(name):
+            line += f"; CPU median {statistics.median(CPU[name]):.3f} s"
         lines.append(line)
     return lines

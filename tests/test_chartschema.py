@@ -1,9 +1,14 @@
 """chartschema: final values validated against the chart's own values.schema.json, as Helm does."""
 
+import copy
+import datetime
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import minimal_config, write_stack
 from tests.importer_helpers import call
@@ -122,3 +127,78 @@ def test_check_says_once_that_validation_was_skipped(project_dir, tmp_path, monk
     assert err.count("chart schema validation skipped") == 1
     _, _, values_err = call("values", "--stack", "ok", "--project-dir", project_dir)
     assert "skipped" not in values_err
+
+
+def test_each_missing_required_key_is_named(schema_file):
+    schema_file.with_name("values.yaml").write_text("custom: {}\n")
+    schema = {**SCHEMA, "required": ["hub", "scheduling"]}
+    schema_file.write_text(json.dumps(schema))
+    chartschema._load.cache_clear()
+    assert chartschema.validate({}, "9.9.9") == [
+        "(top level): missing hub, which the chart requires",
+        "(top level): missing scheduling, which the chart requires",
+    ]
+
+
+def test_a_value_json_cannot_hold_is_named_by_its_path(schema_file):
+    # jsonschema-rs refuses such a value where the schema constrains it; the line names it
+    values = {"hub": {"baseUrl": datetime.date(2026, 11, 26)}}
+    assert chartschema.validate(values, "9.9.9") == [
+        "hub.baseUrl: a value of type date is not of type JSON (string, number, "
+        "true/false, null, list or map)"
+    ]
+    [line] = chartschema.validate({"hub": {"baseUrl": "/"}, "scheduling": {2: "x"}}, "9.9.9")
+    assert line.startswith("scheduling.2: ") and "is not of type JSON" in line
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        ("{not json", "JSONDecodeError"),
+        ("[1, 2]", "not a JSON object"),
+        ('{"type": "bogus"}', "bogus"),
+        # jsonschema-rs would fetch a remote $ref; it runs offline, so the schema is refused
+        ('{"$ref": "http://127.0.0.1:9/schema.json"}', "127.0.0.1:9"),
+    ],
+)
+def test_an_unusable_schema_file_is_one_line_naming_it(
+    project_dir, tmp_path, monkeypatch, content, why
+):
+    path = tmp_path / f"broken-{len(content)}.json"
+    path.write_text(content)
+    monkeypatch.setenv(chartschema.SCHEMA_ENV, str(path))
+    write_stack(project_dir, "ok", minimal_config())
+    code, out, err = call("check", "--stack", "ok", "--project-dir", project_dir)
+    assert (code, out) == (1, "")
+    [line] = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert f"chart schema '{path}' cannot be used" in line and why in line
+    assert "UP2U_CHART_SCHEMA" in line and "Traceback" not in err
+
+
+def _paths(errors) -> set[tuple[str, ...]]:
+    return {tuple(map(str, error)) for error in errors}
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_validation_agrees_with_the_python_jsonschema_reference(data, chart_schema, chart_defaults):
+    """jsonschema-rs and jsonschema find the same broken places in mutated chart defaults."""
+    values = copy.deepcopy(chart_defaults)
+    leaves = [path for path, _ in chartschema.walk(values) if path]
+    for _ in range(data.draw(st.integers(1, 4))):
+        path = data.draw(st.sampled_from(leaves))
+        junk = data.draw(
+            st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.text(max_size=3),
+                      st.lists(st.integers(), max_size=2), st.just({"unknownKey": 1}))
+        )  # fmt: skip
+        node = values
+        for part in path[:-1]:
+            node = node[part]
+        node[path[-1]] = junk
+    reference = jsonschema.validators.validator_for(chart_schema)(chart_schema)
+    expected = _paths(error.absolute_path for error in reference.iter_errors(values))
+    ours = chartschema._validator(chart_schema)
+    assert _paths(error.instance_path for error in ours.iter_errors(values)) == expected
+    assert bool(chartschema.problems(values, chart_schema)) == bool(expected)
