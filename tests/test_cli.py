@@ -283,3 +283,24 @@ def test_a_secret_pasted_into_secret_options_is_not_echoed(project_dir):
     code, out, err = call("check", "--stack", "s", "--project-dir", str(project_dir))
     assert code == 1 and "CANARY" not in out + err
     assert "up2u-jupyter:auth.secretOptions.client_secret (stack s): " in err
+
+
+HEAVY = ("pulumi", "pulumi_kubernetes", "jsonschema", "difflib", "up2u_jupyter.preview")
+"""What `values`/`check` must not import: the deploy-time SDKs, the pure-Python jsonschema
+(~45 ms; the command validates with jsonschema-rs) and other commands' modules."""
+
+
+@pytest.mark.parametrize("command", ["values", "check"])
+def test_offline_commands_import_only_what_they_use(command):
+    probe = (
+        "import io, sys\n"
+        "from up2u_jupyter.cli import run\n"
+        f"code = run([{command!r}, '--stack', 'prod'], io.StringIO(), io.StringIO())\n"
+        "print(code, *sys.modules)\n"
+    )
+    code, *modules = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    # the command ran and loaded the settings: the probe sees what a real run imports
+    assert code == "0" and "up2u_jupyter.settings" in modules
+    assert [name for name in modules if name in HEAVY or name.split(".")[0] in HEAVY] == []
