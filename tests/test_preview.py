@@ -12,7 +12,7 @@ import pytest
 from traitlets.config import Config, PyFileConfigLoader
 
 from tests.conftest import ROOT, committed_settings, minimal_config
-from up2u_jupyter import hubconfig, preview
+from up2u_jupyter import chartschema, hubconfig, preview
 from up2u_jupyter.args import port
 from up2u_jupyter.credentials import BY_KEY
 from up2u_jupyter.hubvalues import HubValues
@@ -71,7 +71,7 @@ def test_plan_keeps_the_stack_values_and_swaps_only_local_things():
     )
     for key in ("activeServerLimit", "concurrentSpawnLimit", "templateVars"):
         assert plan.values["hub"][key] == deployed["hub"][key]
-    assert plan.values["cull"] == deployed["cull"]
+    assert deployed["cull"].items() <= plan.values["cull"].items()  # the chart's defaults under
     assert plan.values["singleuser"]["defaultUrl"] == "/lab"
     # the swaps
     assert oauth["authorize_url"] == "http://127.0.0.1:9400/oauth2/authorize"
@@ -289,6 +289,8 @@ def test_apply_values_configures_what_the_chart_configures():
         "--url=http://127.0.0.1:8081/hub/api",
         "--timeout=900",
         "--cull-every=120",
+        # the chart's default concurrency (10), when its values.yaml is there, as on the cluster
+        *[f"--concurrency={n}" for n in [plan.values["cull"].get("concurrency")] if n],
     ]
     culler_role, health_role = c.JupyterHub.load_roles
     assert health_role["name"] == "health-check" and health_role["services"] == ["health-check"]
@@ -480,6 +482,39 @@ def test_the_hub_binds_127_0_0_1_whatever_the_stack_says(tmp_path, monkeypatch):
         assert (config[section].ip, config[section].port) == ("127.0.0.1", 0)
     assert config.JupyterHub.proxy_class == "configurable-http-proxy"
     assert config.JupyterHub.spawner_class == "up2u_jupyter.previewspawner.PreviewSpawner"
+
+
+def test_snippets_read_the_charts_defaults_under_the_stacks_values(
+    tmp_path, monkeypatch, chart_defaults
+):
+    monkeypatch.delenv(chartschema.SCHEMA_ENV, raising=False)
+    snippet = (
+        "from z2jh import get_config\n"
+        "c.Up2U.read = [get_config(key) for key in ('cull.concurrency', 'cull.timeout', "
+        "'hub.consecutiveFailureLimit', 'hub.concurrentSpawnLimit')]\n"
+    )
+    settings = dev_with(hub={"extraConfig": {"50-read": snippet}})
+    config = load_preview_config(settings, tmp_path, monkeypatch)
+    stack = build_values(settings, ChartSecrets("a", "b", "c"))
+    assert "concurrency" not in stack["cull"] and "consecutiveFailureLimit" not in stack["hub"]
+    assert config.Up2U.read == [
+        chart_defaults["cull"]["concurrency"],  # left to the chart: its default, as on the cluster
+        stack["cull"]["timeout"],  # set by the stack: the stack's, not the chart's 3600
+        chart_defaults["hub"]["consecutiveFailureLimit"],
+        stack["hub"]["concurrentSpawnLimit"],
+    ]
+    assert stack["cull"]["timeout"] != chart_defaults["cull"]["timeout"]
+    assert any("the chart's defaults" in swap for swap in local_plan(settings, PORTS).swaps)
+
+
+def test_without_the_charts_values_file_the_hub_sees_the_stacks_values_and_says_so(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv(chartschema.SCHEMA_ENV, str(tmp_path / "absent.json"))
+    settings = committed_settings("dev")
+    plan = local_plan(settings, PORTS)
+    assert plan.values["cull"] == build_values(settings, ChartSecrets("a", "b", "c"))["cull"]
+    assert any("defaults (values.yaml) not found" in swap for swap in plan.swaps)
 
 
 def test_the_preview_keeps_the_stacks_base_url(tmp_path, monkeypatch):

@@ -6,9 +6,9 @@ and each secret from its own key of that Secret (``templates/hub/secret.yaml``).
 no Secret: ``HubValues`` answers the same three calls from the values tree the preview runs, so
 that ``hub.extraConfig`` snippets which ``from z2jh import get_config`` run locally unchanged.
 
-One difference: the chart's ``values.yaml`` holds the chart's defaults merged under the user's
-values; here only the stack's own values are known (the chart's defaults are not shipped with
-this project), so a key the stack leaves to the chart answers ``default``.
+On the cluster the hub's ``values.yaml`` holds the chart's defaults merged under the user's
+values; the preview gives ``HubValues`` the same merge when the chart's ``values.yaml`` is
+beside its schema (``preview._as_the_hub_reads``), and the stack's own values otherwise.
 """
 
 import copy

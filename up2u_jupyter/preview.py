@@ -115,7 +115,9 @@ def local_plan(
     # generated per run, as pulumi-random does per stack
     chart_secrets = ChartSecrets(*(secrets.token_hex(32) for _ in range(4)))
     env_names = secret_env or []
-    values = build_values(settings, chart_secrets, env_names)
+    values, defaults_line = _as_the_hub_reads(
+        build_values(settings, chart_secrets, env_names), settings.chart.version
+    )
     authenticator = values["hub"]["config"].get("JupyterHub", {}).get("authenticator_class")
     if authenticator not in PREVIEWABLE:
         where = f"at {authenticator.title()}" if authenticator in OAUTH_TYPES else "elsewhere"
@@ -133,6 +135,7 @@ def local_plan(
         _templates_swap(values, templates),
         f"HTTPS ({_https_mode(values)}) -> plain HTTP on {HOST}",
         _listening_swap(values),
+        defaults_line,
     ]
     env = credentials.preview_env(settings, env_names)
     plan = Plan(values, swaps, env, sign_in_as=_named_users(values))
@@ -167,6 +170,30 @@ def local_plan(
     _swap_metrics(values, plan.env, swaps, ports)
     swaps += _singleuser_swaps(values)
     return plan
+
+
+def _as_the_hub_reads(values: dict[str, Any], chart_version: str) -> tuple[dict[str, Any], str]:
+    """The values the chart's hub reads on the cluster: the chart's own values.yaml under the
+    stack's, merged as Helm merges them; and a line saying which, for the swap list.
+
+    So ``get_config("cull.concurrency")`` in an extraConfig snippet answers the chart's default
+    here too. The chart's values.yaml is read from beside its schema (``chartschema``); without
+    it the hub sees only the stack's own values, and the line says so.
+    """
+    from . import chartschema
+    from .values import coalesce
+
+    schema = chartschema.schema_path(chart_version)
+    defaults = chartschema.chart_defaults(schema) if schema is not None else None
+    if schema is None or defaults is None:
+        return values, (
+            f"chart {chart_version} defaults (values.yaml) not found: the hub's z2jh "
+            "get_config answers only the stack's own values"
+        )
+    return coalesce(defaults, values), (
+        f"the chart's defaults ({schema.with_name('values.yaml')}) under the stack's values, "
+        "as the chart's hub reads them"
+    )
 
 
 def _https_mode(values: Mapping[str, Any]) -> str:
