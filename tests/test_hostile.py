@@ -47,7 +47,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import ROOT
-from tests.test_properties import configs, valid_configs
+from tests.strategies import configs, valid_configs
 
 HOSTILE = Path(__file__).parent / "hostile"
 STACK_FILES = sorted((HOSTILE / "stacks").glob("*.yaml"))
