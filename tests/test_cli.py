@@ -304,3 +304,16 @@ def test_offline_commands_import_only_what_they_use(command):
     # the command ran and loaded the settings: the probe sees what a real run imports
     assert code == "0" and "up2u_jupyter.settings" in modules
     assert [name for name in modules if name in HEAVY or name.split(".")[0] in HEAVY] == []
+
+
+def test_an_unquoted_date_tag_is_the_string_pulumi_reads(project_dir):
+    # `tag: 2023-02-28` (docker-stacks style) is a string to Pulumi and Helm; not a date here
+    path = write_stack(project_dir, "dated", minimal_config())
+    path.write_text(
+        path.read_text()
+        + "  up2u-jupyter:singleuser:\n    image:\n      name: jupyter/scipy-notebook\n"
+        "      tag: 2023-02-28\n"
+    )
+    code, out, err = call("values", "--stack", "dated", "--project-dir", str(project_dir))
+    assert code == 0, err
+    assert yaml.safe_load(out)["singleuser"]["image"]["tag"] == "2023-02-28"

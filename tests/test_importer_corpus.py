@@ -179,6 +179,30 @@ CORPUS: dict[str, Any] = {
             "custom.memory.4G": ["instructor1", "instructor2"],
         },
     ),
+    "chart-2.x-nextcloud-embedded.yaml": _case(
+        "--from-chart",
+        "2.0.0",
+        options=True,  # auto_login and enable_auth_state become auth.options
+        stack={
+            "auth.type": "generic-oauth",
+            "auth.clientId": "notebooks-in-cloud",
+            "auth.loginService": "Uni Cloud",
+            "auth.tokenUrl": "https://cloud.uni.example.se/index.php/apps/oauth2/api/v1/token",
+            "auth.allowAll": True,  # chart 2.x let everyone who signed in through OAuth in
+            "auth.options.auto_login": True,
+            "domain": "notebooks.uni.example.se",
+            "https.mode": "offload",
+            # the unquoted date tag stays the string Helm read, not a date
+            "singleuser.image": {"name": "jupyter/scipy-notebook", "tag": "2023-02-28"},
+        },
+        values={
+            "hub.config.JupyterHub.tornado_settings.headers.Content-Security-Policy": (
+                "frame-ancestors https://cloud.uni.example.se;"
+            ),
+            "singleuser.extraFiles.server_frame_headers.mode": 0o644,
+            "singleuser.image.tag": "2023-02-28",
+        },
+    ),
     "chart-3.x-course-overlay.yaml": _case(
         "--from-chart",
         "3.3.7",

@@ -96,3 +96,11 @@ def test_bad_numbers_can_be_kept_to_name_every_key():
         (("a", "b"), 1, "'.nan' is not a finite number"),
         (("c", "1"), 2, "an integer of 50 digits"),
     ]
+
+
+@pytest.mark.parametrize(
+    "text", ["2023-02-28", "2001-12-14t21:59:43.10-05:00", "2002-12-14 21:59:43.10Z"]
+)
+def test_date_like_scalars_stay_strings_as_helm_and_pulumi_read_them(text):
+    # an image tag in the docker-stacks style, unquoted, as real z2jh values files write it
+    assert load_yaml(f"tag: {text}\nquoted: '{text}'", "f") == {"tag": text, "quoted": text}

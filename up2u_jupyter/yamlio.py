@@ -138,6 +138,13 @@ def _float(loader: SafeConstructor, node: ScalarNode) -> float | BadNumber:
 
 _BoundedLoader.add_constructor("tag:yaml.org,2002:int", _int)  # type: ignore[type-var]
 _BoundedLoader.add_constructor("tag:yaml.org,2002:float", _float)  # type: ignore[type-var]
+# A date-like scalar (`tag: 2023-02-28`, the docker-stacks tag style) stays the text it is:
+# Helm (sigs.k8s.io/yaml) and Pulumi (yaml.v3) read it as a string, so `check` must too, or an
+# image tag that deploys fine would be refused offline as "a value of type date".
+_BoundedLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp",
+    SafeConstructor.construct_yaml_str,  # type: ignore[type-var]
+)
 
 
 def _key(key: Any) -> str:
