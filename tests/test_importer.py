@@ -630,6 +630,22 @@ def test_authenticator_code_is_lifted_out_of_extraconfig():
 
 
 @pytest.mark.parametrize(
+    "line",
+    [
+        "c.Spawner.cmd = ['jupyter-labhub']",
+        # GitLab's JupyterHub runbook values (gitlabhq/gitlabhq doc/user/project/clusters/
+        # runbooks/index.md @ a5f4bba440d7f9ea47046a0a561d49adf0a1e6d4) wrote the KubeSpawner form
+        'c.KubeSpawner.cmd = ["jupyter-labhub"]  # lab by default',
+    ],
+)
+def test_the_jupyter_labhub_command_is_dropped_in_either_spawner_spelling(line):
+    # jupyter-labhub is gone from 4.4's images: carried over, every user pod would fail to start
+    snippet = analyse("lab", f"{line}\nc.KubeSpawner.start_timeout = 600\n")
+    assert snippet.lab_cmd
+    assert snippet.code == "c.KubeSpawner.start_timeout = 600"
+
+
+@pytest.mark.parametrize(
     ("path", "how"),
     [
         (("imagePullSecret", "password"), "docker-registry Secret"),
@@ -702,3 +718,22 @@ def test_the_report_never_passes_escape_sequences_to_the_terminal(project_dir, t
     run(["import-values", str(source), "--stack", "x", "--project-dir", str(project_dir),
          "--set", "auth.type=dummy", "--set", "auth.allowAll=true"], out, err)  # fmt: skip
     assert "\x1b" not in out.getvalue() + err.getvalue()
+
+
+def test_a_snippet_named_like_a_secret_is_kept_when_its_code_holds_none(project_dir, tmp_path):
+    # an auth-state hook in a snippet named "pass-tokens": the name says what the code passes on
+    old = tmp_path / "old.yaml"
+    old.write_text(
+        "hub:\n  config:\n    JupyterHub: {authenticator_class: github}\n"
+        "    GitHubOAuthenticator: {client_id: abc, allowed_organizations: [my-org]}\n"
+        "  extraConfig:\n    pass-tokens: |\n"
+        "      async def pass_login(spawner):\n"
+        "          state = await spawner.user.get_auth_state()\n"
+        "          spawner.environment['LOGIN'] = state['github_user']['login']\n"
+        "      c.KubeSpawner.pre_spawn_hook = pass_login\n"
+    )
+    code, _, err = import_values(project_dir, old, "--from-chart", "2.0.0", "--domain", "d.org")
+    assert code == 0, err
+    kept = stack_values(project_dir)["hub"]["extraConfig"]["pass-tokens"]
+    assert "c.KubeSpawner.pre_spawn_hook = pass_login" in kept
+    assert "looks like a secret" not in err

@@ -168,11 +168,26 @@ def is_secret_env(name: Any, value: Any) -> bool:
 
 def _holds_secret(parent: tuple[str, ...], key: str, value: Any) -> bool:
     """Whether one entry of a map holds a secret: by its name, or as a URL or code."""
+    if parent[-1:] == ("extraConfig",) and isinstance(value, str) and _is_code(value):
+        # a snippet's name (`pass-tokens`) names code, not a secret: the code is judged
+        return bool(extraconfig_secrets(value))
     if is_secret_name(key) or (*parent[-1:], key) in _SECRET_CHILDREN:
         return _literal(value)
     if isinstance(value, str) and "://" in value:
         return url_has_secret(value)
     return isinstance(value, str) and "=" in value and bool(extraconfig_secrets(value))
+
+
+def _is_code(text: str) -> bool:
+    """Python that does something (a statement beyond a bare expression), not a lone token
+    pasted where a snippet goes."""
+    import ast
+
+    try:
+        body = ast.parse(text).body
+    except (SyntaxError, ValueError):
+        return False
+    return any(not isinstance(statement, ast.Expr) for statement in body)
 
 
 def _literal(value: Any) -> bool:

@@ -15,7 +15,10 @@ from typing import Any
 
 from ..secretrule import is_secret_name
 
-_LAB_CMD = re.compile(r"""^\s*c\.Spawner\.cmd\s*=\s*\[?\s*['"]jupyter-labhub['"]\s*\]?\s*$""")
+# c.Spawner.cmd or c.KubeSpawner.cmd: the 0.7-0.9 docs and runbooks (GitLab's) wrote both
+_LAB_CMD = re.compile(
+    r"""^\s*c\.(Kube)?Spawner\.cmd\s*=\s*\[?\s*['"]jupyter-labhub['"]\s*\]?\s*(#.*)?$"""
+)
 _SECRET_LITERAL = re.compile(
     r"""^(?P<head>\s*c\.(?P<cls>\w+)\.(?P<trait>\w+)\s*=\s*)[rbuRBU]?(?P<q>['"]).*?(?P=q)\s*(?P<tail>#.*)?$"""
 )
