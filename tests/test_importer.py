@@ -652,6 +652,10 @@ def test_the_jupyter_labhub_command_is_dropped_in_either_spawner_spelling(line):
         (("singleuser", "extraEnv", "API_KEY"), "secretKeyRef"),
         (("custom", "service", "apiKey"), "os.environ['NAME'] in hub.extraConfig"),
         (("hub", "services", "grader", "apiToken"), "the chart generates a token"),
+        # JupyterHub's own spelling, passed through by charts before 1.0, as in EGI-Federation/
+        # documentation content/en/providers/notebooks/architecture/_index.md
+        # @ 432b8f3cb7326442297ad64897bd85462c533099
+        (("hub", "services", "status", "api_token"), "give the new token to the service"),
         (("hub", "extraEnv", "JUPYTERHUB_CRYPT_KEY"), "auth-state key is generated anew"),
     ],
 )
