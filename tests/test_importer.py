@@ -741,3 +741,18 @@ def test_a_snippet_named_like_a_secret_is_kept_when_its_code_holds_none(project_
     kept = stack_values(project_dir)["hub"]["extraConfig"]["pass-tokens"]
     assert "c.KubeSpawner.pre_spawn_hook = pass_login" in kept
     assert "looks like a secret" not in err
+
+
+@pytest.mark.parametrize(
+    ("old", "chart"),
+    [
+        # the z2jh 0.x docs' way to keep admins out of users' servers (auth.admin.access)
+        ({"auth": {"admin": {"access": False, "users": ["ada"]}}}, "0.8.2"),
+        ({"hub": {"config": {"JupyterHub": {"admin_access": False}}}}, "1.0.0"),
+    ],
+)
+def test_admin_access_false_is_not_carried_as_a_protection_the_hub_no_longer_gives(old, chart):
+    imported = convert(old, from_chart=chart)
+    assert "admin_access" not in str(imported.config)
+    [notice] = [text for text in imported.notices if "admin_access" in text or "access" in text]
+    assert "admins can now" in notice and "hub.loadRoles" in notice

@@ -180,12 +180,7 @@ def _chart_auth(c: Conversion, gathered: _Auth, auth: dict[str, Any]) -> None:
                 "Authenticator", "admin_users", admin["users"], ("auth", "admin", "users")
             )
         if "access" in admin:
-            c.helm(
-                ("hub", "config", "JupyterHub", "admin_access"),
-                admin["access"],
-                ("auth", "admin", "access"),
-                "auth.* moved to hub.config in chart 1.0",
-            )
+            _admin_access(c, admin["access"], ("auth", "admin", "access"))
     for old, trait in (("whitelist", "allowed_users"), ("blacklist", "blocked_users")):
         block = auth.pop(old, None) or {}
         if isinstance(block, dict) and block.get("users"):
@@ -245,6 +240,23 @@ def _leaf_paths(node: Any, path: KeyPath = ()) -> list[tuple[KeyPath, Any]]:
     return [(path, node)] if path else []
 
 
+def _admin_access(c: Conversion, value: Any, source: KeyPath) -> None:
+    """``admin_access``: whether admins could open users' servers. Since JupyterHub 2 (chart
+    2.0) it does nothing: the admin role includes ``access:servers``. Carrying ``false`` over
+    would read as a protection the hub no longer gives, so it is dropped, loudly."""
+    if value is False:
+        c.note(source, "dropped", "JupyterHub 2+ ignores it: admins can open every user's server")
+        c.notice(
+            f"{c.where(source)} was false: admins could not open users' servers. JupyterHub 2 "
+            "and later ignore that setting and the admin role includes access:servers, so "
+            "admins can now. To keep someone out of users' servers, do not list them as an "
+            "admin: give them a role in helmValues.hub.loadRoles with only the scopes they need "
+            "(not access:servers, admin:users or tokens)"
+        )
+    else:
+        c.note(source, "dropped", "JupyterHub 2+ ignores it; admins open users' servers anyway")
+
+
 def _hub_config(c: Conversion, gathered: _Auth, config: dict[str, Any]) -> None:
     """``hub.config`` (chart 1.0 and later): traitlets config by section."""
     app = config.get("JupyterHub")
@@ -256,6 +268,10 @@ def _hub_config(c: Conversion, gathered: _Auth, config: dict[str, Any]) -> None:
             )
         if app.pop("cookie_secret", None) not in (None, ""):
             c.rotate("cookie secret", ("hub", "config", "JupyterHub", "cookie_secret"))
+        if "admin_access" in app:
+            _admin_access(
+                c, app.pop("admin_access"), ("hub", "config", "JupyterHub", "admin_access")
+            )
     proxy = config.get("ConfigurableHTTPProxy")
     if isinstance(proxy, dict) and proxy.pop("auth_token", None) not in (None, ""):
         c.rotate("proxy token", ("hub", "config", "ConfigurableHTTPProxy", "auth_token"))
