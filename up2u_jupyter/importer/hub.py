@@ -176,28 +176,61 @@ def convert_database(c: Conversion) -> None:
         c.put("hub.db.storage", storage, ("hub", "db", "pvc", "storage"))
     if storage_class is not None:
         c.put("hub.db.storageClass", storage_class, ("hub", "db", "pvc", "storageClassName"))
+    # the stack carries a database password for postgres only (dbPassword -> PGPASSWORD);
+    # for another type the hub reads the whole URL, password included, from secretEnv
+    modelled = db_type == "postgres"
     if isinstance(url, str) and url:
         if url_has_secret(url):
             stripped = strip_url_secrets(url)
-            c.secret(
-                "dbPassword",
-                ("hub", "db", "url"),
-                value_is=f"the password in {c.where(('hub', 'db', 'url'))}",
-                how="the URL is kept without the password"
-                if stripped
-                else "the URL is not valid, so it is not kept either: set hub.db.url with --set",
-            )
+            where = c.where(("hub", "db", "url"))
+            if modelled:
+                c.secret(
+                    "dbPassword",
+                    ("hub", "db", "url"),
+                    value_is=f"the password in {where}",
+                    how="the URL is kept without the password"
+                    if stripped
+                    else "the URL is not valid, so it is not kept either: set hub.db.url with --set",
+                )
+            else:
+                _db_url_from_env(c, ("hub", "db", "url"), f"{where}, password included")
             if stripped is None:
                 return
             url = stripped
-        if db_type == "postgres":
+        if modelled:
             c.put("hub.db.url", url, ("hub", "db", "url"))
         else:
             c.helm(("hub", "db", "url"), url, ("hub", "db", "url"))
     elif url is not None:
         c.note(("hub", "db", "url"), "dropped", "empty" if url == "" else f"{kind(url)}, not a URL")
     if password not in (None, ""):
-        c.secret("dbPassword", ("hub", "db", "password"))
+        if modelled:
+            c.secret("dbPassword", ("hub", "db", "password"))
+        else:
+            _db_url_from_env(
+                c,
+                ("hub", "db", "password"),
+                f"hub.db.url with {c.where(('hub', 'db', 'password'))} in it as the password",
+            )
+
+
+DB_URL_ENV = "HUB_DB_URL"
+_DB_URL_SNIPPET = f"import os\nc.JupyterHub.db_url = os.environ[{DB_URL_ENV!r}]\n"
+
+
+def _db_url_from_env(c: Conversion, where: tuple[str, ...], value_is: str) -> None:
+    """A password for a database type the stack does not model (mysql): chart 4.4 hands it to
+    the hub only as MYSQL_PWD, which PyMySQL (the hub image's driver) does not read. The hub
+    reads the whole URL from secretEnv instead, through an extraConfig snippet."""
+    c.secret(
+        f"secretEnv.{DB_URL_ENV}",
+        where,
+        how="the hub reads the whole URL from it (hub.extraConfig.hub-db-url)",
+        value_is=value_is,
+    )
+    snippets = c.out.config.get("hub", {}).get("extraConfig", {})
+    if "hub-db-url" not in snippets:  # both the URL and hub.db.password may lead here
+        c.put("hub.extraConfig.hub-db-url", _DB_URL_SNIPPET, where)
 
 
 def convert_services(c: Conversion) -> None:
