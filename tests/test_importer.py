@@ -756,3 +756,53 @@ def test_admin_access_false_is_not_carried_as_a_protection_the_hub_no_longer_giv
     assert "admin_access" not in str(imported.config)
     [notice] = [text for text in imported.notices if "admin_access" in text or "access" in text]
     assert "admins can now" in notice and "hub.loadRoles" in notice
+
+
+@pytest.mark.parametrize(
+    "db",
+    [
+        {"type": "mysql", "url": "mysql+pymysql://jhub:CANARY-in-url@mysql.db:3306/jhub"},
+        {"type": "mysql", "url": "mysql+pymysql://jhub@mysql.db:3306/jhub", "password": "CANARY"},
+    ],
+)
+def test_a_mysql_password_reaches_the_hub_through_secretenv_not_dbpassword(db):
+    # dbPassword becomes PGPASSWORD; chart 4.4 gives MySQL only MYSQL_PWD, which PyMySQL (the
+    # hub image's driver) never reads: the hub reads the whole URL from secretEnv instead
+    imported = convert({"hub": {"db": db}}, from_chart="1.0.0")
+    assert "CANARY" not in str(imported.config)
+    assert set(imported.secrets_to_set) == {"secretEnv.HUB_DB_URL"}
+    snippet = imported.config["hub"]["extraConfig"]["hub-db-url"]
+    assert "c.JupyterHub.db_url = os.environ['HUB_DB_URL']" in snippet
+    helm_db = imported.config["helmValues"]["hub"]["db"]
+    assert helm_db == {"type": "mysql", "url": "mysql+pymysql://jhub@mysql.db:3306/jhub"}
+
+
+def test_a_postgres_password_still_becomes_dbpassword():
+    imported = convert(
+        {"hub": {"db": {"type": "postgres", "url": "postgresql://hub:CANARY@pg:5432/hub"}}},
+        from_chart="1.0.0",
+    )
+    assert set(imported.secrets_to_set) == {"dbPassword"}
+    assert "extraConfig" not in imported.config.get("hub", {})
+
+
+def test_an_option_set_twice_names_where_the_winning_one_is():
+    # auth.state.enabled (Authenticator) and the custom class's own enable_auth_state, as in
+    # EGI's notebooks values (EGI-Federation/documentation content/en/providers/notebooks/
+    # architecture/_index.md @ 432b8f3cb7326442297ad64897bd85462c533099)
+    old = {
+        "auth": {
+            "type": "custom",
+            "state": {"enabled": True},
+            "custom": {
+                "className": "oauthenticator.generic.GenericOAuthenticator",
+                "config": {"enable_auth_state": True, "client_id": "egi"},
+            },
+        }
+    }
+    imported = convert(old, from_chart="0.8.2")
+    [line] = [line for line in imported.report if line.key == "auth.state.enabled"]
+    assert line.action == "dropped"
+    assert line.detail == (
+        "set again at auth.custom.config.enable_auth_state, which wins as in traitlets"
+    )

@@ -403,21 +403,27 @@ def _applicable(gathered: _Auth) -> list[tuple[str, dict[str, Option]]]:
 def _convert_options(c: Conversion, gathered: _Auth) -> None:
     kind_ = gathered.type or ""
     merged: dict[str, Option] = {}
-    for _, options in _applicable(gathered):
+    applicable = _applicable(gathered)
+    for _, options in applicable:
         for trait, option in options.items():
             new, _why = RENAMED_TRAITS.get(trait, (trait, ""))
             merged[new] = option  # more specific sections and later code win, as in traitlets
     used = {id(option) for option in merged.values()}
+    applied = {id(options) for _, options in applicable}
     replaced = gathered.named_section is not None
     for section, options in gathered.sections.items():
-        for option in options.values():
-            if id(option) not in used:
-                c.note(
-                    option.where,
-                    "dropped",
-                    f"{section} is not the authenticator the hub "
-                    f"runs ({section_of(kind_)}) nor one of its bases",
+        for trait, option in options.items():
+            if id(option) in used:
+                continue
+            if id(options) in applied:  # the same trait, set again where it wins
+                winner = merged[RENAMED_TRAITS.get(trait, (trait, ""))[0]]
+                why = f"set again at {c.where(winner.where)}, which wins as in traitlets"
+            else:
+                why = (
+                    f"{section} is not the authenticator the hub runs ({section_of(kind_)}) "
+                    "nor one of its bases"
                 )
+            c.note(option.where, "dropped", why)
     for name, (_, options) in gathered.chart_sections.items():
         for option in options.values():
             if id(option) not in used:
