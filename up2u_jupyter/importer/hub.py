@@ -190,7 +190,8 @@ def convert_database(c: Conversion) -> None:
                     value_is=f"the password in {where}",
                     how="the URL is kept without the password"
                     if stripped
-                    else "the URL is not valid, so it is not kept either: set hub.db.url with --set",
+                    else "the URL is not valid, so it is not kept either: set hub.db.url with "
+                    "--set",
                 )
             else:
                 _db_url_from_env(c, ("hub", "db", "url"), f"{where}, password included")
