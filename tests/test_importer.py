@@ -806,3 +806,26 @@ def test_an_option_set_twice_names_where_the_winning_one_is():
     assert line.detail == (
         "set again at auth.custom.config.enable_auth_state, which wins as in traitlets"
     )
+
+
+@pytest.mark.parametrize("as_list", [False, True])
+def test_oauth_urls_the_old_hub_read_from_its_environment_become_auth_keys(as_list):
+    urls = {
+        "OAUTH2_AUTHORIZE_URL": "https://proxy.eduteams.org/saml2sp/OIDC/authorization",
+        "OAUTH2_TOKEN_URL": "https://proxy.eduteams.org/OIDC/token",
+        "KEEP_ME": "1",
+    }
+    env: Any = [{"name": k, "value": v} for k, v in urls.items()] if as_list else urls
+    config = {"client_id": "hub", "token_url": "https://explicit.example.org/token"}
+    old = {
+        "hub": {"extraEnv": env},
+        "auth": {"type": "custom", "custom": {
+            "className": "oauthenticator.generic.GenericOAuthenticator", "config": config}},
+    }  # fmt: skip
+    imported = convert(old, from_chart="0.9.0")
+    auth = imported.config["auth"]
+    assert auth["authorizeUrl"] == urls["OAUTH2_AUTHORIZE_URL"]  # OAuthenticator's env default
+    assert auth["tokenUrl"] == "https://explicit.example.org/token"  # config wins, as on the hub
+    kept = imported.config["helmValues"]["hub"]["extraEnv"]
+    names = [e["name"] for e in kept] if as_list else list(kept)
+    assert names == ["OAUTH2_TOKEN_URL", "KEEP_ME"]

@@ -137,10 +137,48 @@ def convert_auth(c: Conversion, chosen: str | None = None) -> None:
     _decide_type(c, gathered, chosen)
     if gathered.type is None:
         return
+    if gathered.type in OAUTH_CLASS_TYPES:
+        _environment_defaults(c, gathered)
     _convert_options(c, gathered)
     _allow_rule(c, gathered)
     c.auth["type"] = gathered.type
     c.out.config["auth"] = _ordered(c.auth)
+
+
+_OAUTH_ENV_DEFAULTS = {
+    "OAUTH_CLIENT_ID": "client_id",
+    "OAUTH_CALLBACK_URL": "oauth_callback_url",
+    "OAUTH2_AUTHORIZE_URL": "authorize_url",
+    "OAUTH2_TOKEN_URL": "token_url",
+    "OAUTH2_USERDATA_URL": "userdata_url",
+    "OAUTH2_USERNAME_KEY": "username_key",
+}
+"""Environment variables OAuthenticator reads when its config leaves a trait unset."""
+
+
+def _environment_defaults(c: Conversion, gathered: _Auth) -> None:
+    """OAuth settings the old hub took from its environment (``hub.extraEnv``), as
+    OAuthenticator does when no config sets them: they become auth.* like config would."""
+    env = c.get("hub", "extraEnv")
+    if isinstance(env, dict):
+        entries = [(name, value, name) for name, value in env.items()]
+    elif isinstance(env, list):
+        entries = [(e.get("name"), e.get("value"), e) for e in env if isinstance(e, dict)]
+    else:
+        return
+    configured = {trait for options in gathered.sections.values() for trait in options}
+    configured |= {trait for _, options in gathered.chart_sections.values() for trait in options}
+    for name, value, handle in entries:
+        trait = _OAUTH_ENV_DEFAULTS.get(name) if isinstance(name, str) else None
+        if trait is None or trait in configured or not isinstance(value, str) or not value:
+            continue
+        if isinstance(env, dict):
+            env.pop(handle)
+        else:
+            env.remove(handle)
+        gathered.option("OAuthenticator", trait, value, ("hub", "extraEnv", name))
+    if not env:
+        c.take("hub", "extraEnv")
 
 
 def _ordered(auth: dict[str, Any]) -> dict[str, Any]:
