@@ -317,3 +317,39 @@ def test_an_unquoted_date_tag_is_the_string_pulumi_reads(project_dir):
     code, out, err = call("values", "--stack", "dated", "--project-dir", str(project_dir))
     assert code == 0, err
     assert yaml.safe_load(out)["singleuser"]["image"]["tag"] == "2023-02-28"
+
+
+def test_an_environment_variable_a_snippet_needs_but_nothing_sets_is_warned(project_dir):
+    code = (
+        "import os\n"
+        "c.JupyterHub.db_url = os.environ['HUB_DB_URL']\n"  # nothing sets it: warned
+        "c.Up2U.key = os.environ['API_KEY']\n"  # a secretEnv entry: set
+        "c.Up2U.flag = os.environ['FEATURE_FLAG']\n"  # helmValues.hub.extraEnv: set
+        "c.Up2U.ns = os.environ['POD_NAMESPACE']\n"  # the chart sets it
+        "c.Up2U.opt = os.environ.get('OPTIONAL', '') + os.getenv('ALSO', '')\n"  # fallbacks
+    )
+    config = minimal_config(
+        hub={"extraConfig": {"10-reads": code}},
+        helmValues={"hub": {"extraEnv": {"FEATURE_FLAG": "on"}}},
+    )
+    write_stack(
+        project_dir, "s", config, **{"up2u-jupyter:secretEnv": {"API_KEY": {"secure": "v1:abc"}}}
+    )
+    code_, _, err = call("check", "--stack", "s", "--project-dir", str(project_dir))
+    assert code_ == 0
+    warned = [line for line in err.splitlines() if "reads os.environ" in line]
+    assert warned == [
+        "warning: hub.extraConfig.10-reads (stack s) reads os.environ['HUB_DB_URL'], which "
+        "nothing sets in the hub's pod (neither secretEnv nor helmValues.hub.extraEnv): the hub "
+        "would stop at start with a KeyError. If it is a secret, run: pulumi config set --secret "
+        "--path 'up2u-jupyter:secretEnv.HUB_DB_URL' <value> --stack s"
+    ]
+
+
+def test_the_committed_stacks_read_no_unset_environment():
+    # prod's monitoring snippet reads os.environ['UP2U_METRICS_TOKEN'], which its extraEnv sets
+    _, values, _ = call("values", "--stack", "prod", "--project-dir", str(ROOT))
+    assert "os.environ['UP2U_METRICS_TOKEN']" in values
+    for stack in ("dev", "prod"):
+        _, _, err = call("check", "--stack", stack, "--project-dir", str(ROOT))
+        assert "reads os.environ" not in err

@@ -1,6 +1,8 @@
 """``values`` and ``check``: a stack's config validated and rendered offline, no Pulumi CLI."""
 
 import argparse
+import re
+from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
 
 from . import credentials
@@ -36,6 +38,15 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(warning, file=err)
     # rendered once: validated as Helm will see it, then printed with secrets hidden
     values = offline_values(settings, credentials.secret_env_names(config.secrets))
+    for snippet, name in unset_environment(values):
+        command = credentials.set_command(f"{credentials.SECRET_ENV}.{name}", args.stack)
+        print(
+            f"warning: hub.extraConfig.{snippet} (stack {args.stack}) reads "
+            f"os.environ[{name!r}], which nothing sets in the hub's pod (neither secretEnv nor "
+            "helmValues.hub.extraEnv): the hub would stop at start with a KeyError. If it is a "
+            f"secret, run: {command}",
+            file=err,
+        )
     if not chart_schema_valid(args, values, settings, err):
         return EXIT_CONFIG
     if args.command == "check":
@@ -91,3 +102,34 @@ def warnings(config: StackConfig, settings: Settings) -> list[str]:
         f"warning: {PROJECT}:{key} (stack {stack}): {text}" for key, text in settings.advice()
     ]
     return found
+
+
+_ENV_READ = re.compile(r"""os\.environ\[\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]\s*\]""")
+_POD_ENV = re.compile(
+    r"(POD_NAMESPACE|HELM_RELEASE_NAME|CONFIGPROXY_AUTH_TOKEN|PYTHONUNBUFFERED|HOME|PATH|"
+    r"HOSTNAME|LANG|[A-Z0-9_]+_SERVICE_(HOST|PORT)\w*|[A-Z0-9_]+_PORT(_\w+)?)"
+)
+"""What the hub's pod has without hub.extraEnv: the chart's own variables (templates/hub/
+deployment.yaml), the image's and Kubernetes' service links (``PROXY_API_SERVICE_HOST``)."""
+
+
+def unset_environment(values: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """(snippet, variable) for each ``os.environ['NAME']`` an extraConfig snippet reads that
+    the hub's pod will not have: a KeyError that stops the hub at start.
+
+    ``.get()`` and ``os.getenv()`` reads have a fallback and are not judged.
+    """
+    hub = values.get("hub") or {}
+    env = hub.get("extraEnv") or {}
+    given = (
+        set(env)
+        if isinstance(env, Mapping)
+        else {entry.get("name") for entry in env if isinstance(entry, Mapping)}
+    )
+    snippets = hub.get("extraConfig") or {}
+    for snippet, code in sorted(snippets.items()) if isinstance(snippets, Mapping) else ():
+        if not isinstance(code, str):
+            continue
+        for name in dict.fromkeys(_ENV_READ.findall(code)):
+            if name not in given and not _POD_ENV.fullmatch(name):
+                yield str(snippet), name
