@@ -79,7 +79,18 @@ def test_plan_keeps_the_stack_values_and_swaps_only_local_things():
     assert oauth["userdata_url"] == "http://127.0.0.1:9400/userinfo"
     assert oauth["oauth_callback_url"] == "http://127.0.0.1:8000/hub/oauth_callback"
     assert plan.values["hub"]["templatePaths"] == [str(ROOT / "images" / "hub" / "templates")]
-    assert plan.env == {"OAUTH_CLIENT_SECRET": BY_KEY["oauthClientSecret"].preview}
+    assert plan.env == {
+        "OAUTH_CLIENT_SECRET": BY_KEY["oauthClientSecret"].preview,
+        # what the chart's hub pod has: its release, namespace and Service variables
+        "HELM_RELEASE_NAME": settings.release_name,
+        "POD_NAMESPACE": settings.namespace,
+        "HUB_SERVICE_HOST": "127.0.0.1",
+        "HUB_SERVICE_PORT": "8081",
+        "PROXY_API_SERVICE_HOST": "127.0.0.1",
+        "PROXY_API_SERVICE_PORT": "8001",
+        "PROXY_PUBLIC_SERVICE_HOST": "127.0.0.1",
+        "PROXY_PUBLIC_SERVICE_PORT": "8000",
+    }
     assert plan.host == HOST == "127.0.0.1"
     assert any("local OpenID Connect provider" in swap for swap in plan.swaps)
 
@@ -408,6 +419,72 @@ def test_extra_config_snippets_import_z2jh_and_read_the_stacks_values(monkeypatc
     assert c.Up2U.grader == c.JupyterHub.services[1]["api_token"]  # the same generated token
     assert len(c.Up2U.grader) == 64
     assert c.Up2U.base == "/hub/api"
+
+
+def test_snippets_extend_kubespawner_settings_and_the_local_spawner_gets_the_result():
+    # modelled on daskhub's 00-add-dask-gateway-values (dask/helm-chart daskhub/values.yaml
+    # @ d03f232c12a8a4f44bf92e9d84ab9d681776d573) and 2i2c's profile filter (2i2c-org/
+    # infrastructure helm-charts/basehub/values.yaml @ 787b38d6dea9d75bf31de92e977f9182716eb25b)
+    values = {
+        "singleuser": {"extraEnv": {"A": "1"}, "profileList": []},
+        "hub": {
+            "services": {"dask-gateway": {"display": False}},
+            "extraConfig": {
+                "00-dask": (
+                    "c.KubeSpawner.environment.setdefault('DASK_GATEWAY__ADDRESS', 'http://gw')\n"
+                    "for service in c.JupyterHub.services:\n"
+                    "    if service['name'] == 'dask-gateway':\n"
+                    "        service.setdefault('url', 'http://traefik-dask-gateway')\n"
+                ),
+                "05-teams": (
+                    "original = c.KubeSpawner.profile_list\n"
+                    "c.Up2U.had_profiles = bool(c.KubeSpawner.profile_list)\n"
+                    "async def filtered(spawner):\n"
+                    "    return [p for p in original if p.get('allowed', True)]\n"
+                    "c.KubeSpawner.profile_list = filtered\n"
+                ),
+            },
+        },
+    }
+    c = config_for(values, spawner_section="PreviewSpawner")
+    assert c.KubeSpawner.environment == {"A": "1", "DASK_GATEWAY__ADDRESS": "http://gw"}
+    assert c.PreviewSpawner.environment == {"A": "1", "DASK_GATEWAY__ADDRESS": "http://gw"}
+    gateway = [s for s in c.JupyterHub.services if s["name"] == "dask-gateway"]
+    assert gateway[0]["url"] == "http://traefik-dask-gateway"
+    assert c.Up2U.had_profiles is False  # an empty list is empty, as on the cluster
+    assert callable(c.KubeSpawner.profile_list)  # the filter stays KubeSpawner's
+    assert "profile_list" not in c.PreviewSpawner
+
+
+def test_get_name_and_get_name_env_answer_as_the_charts_hub(monkeypatch):
+    # bare names in snippets, as UNINETTSigma2/helm-charts' jupyterhub myConfig.py uses them
+    monkeypatch.setenv("HELM_RELEASE_NAME", "course")
+    monkeypatch.setenv("HUB_SERVICE_PORT", "8081")
+    monkeypatch.setenv("COURSE_JUPYTERHUB_HUB_SERVICE_PORT", "9081")
+    values = {
+        "hub": {
+            "extraConfig": {
+                "names": "c.Up2U.names = [get_name('proxy-public'), "
+                "get_name_env('hub', '_SERVICE_PORT')]\n"
+                "from z2jh import get_name as imported\nc.Up2U.same = imported('hub')\n"
+            }
+        }
+    }
+    monkeypatch.syspath_prepend(str(hubconfig.Z2JH_PATH))
+    c = config_for(values)
+    assert c.Up2U.names == ["proxy-public", "8081"]  # fullnameOverride "" (the chart default)
+    assert c.Up2U.same == "hub"
+    named = config_for({**values, "fullnameOverride": None})
+    assert named.Up2U.names == ["course-jupyterhub-proxy-public", "9081"]  # release-chart prefix
+
+
+def test_the_preview_hub_has_the_environment_of_the_charts_hub_pod():
+    # daskhub's snippet reads os.environ["HELM_RELEASE_NAME"] and ["POD_NAMESPACE"]
+    settings = committed_settings("prod")
+    plan = local_plan(settings, PORTS)
+    assert plan.env["HELM_RELEASE_NAME"] == settings.release_name
+    assert plan.env["POD_NAMESPACE"] == settings.namespace
+    assert plan.env["PROXY_PUBLIC_SERVICE_PORT"] == str(PORTS.public)
 
 
 def test_a_secret_that_is_not_in_the_chart_secret_raises_without_a_default():

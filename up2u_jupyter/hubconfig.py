@@ -7,7 +7,8 @@ set two ways (say ``hub.activeServerLimit`` and ``hub.config.JupyterHub.active_s
 or a ``hub.config`` key and an ``extraConfig`` line) ends as it would on the cluster:
 
 1. ``hub.*`` JupyterHub traits: limits, base URL, templates (lines 78-93)
-2. ``singleuser.*`` spawner traits with a local meaning: ``extraEnv``, ``profileList`` (136-172)
+2. ``singleuser.*`` KubeSpawner traits that snippets read: ``extraEnv``, ``profileList``
+   (136-172); a local spawner gets them after ``extraConfig``, snippets' additions included
 3. services and roles: the idle culler, then ``hub.services``, then ``hub.loadRoles`` (334-409)
 4. ``singleuser.cmd`` and ``singleuser.defaultUrl`` (411-418), ``debug.enabled`` (450-452)
 5. the Secret-held values: cookie secret and auth-state keys (454-462)
@@ -66,10 +67,10 @@ def apply_values(
     chart = install(values)
     for trait in _HUB_TRAITS:
         chart.set_config_if_not_none(c.JupyterHub, trait, f"hub.{_camel(trait)}")
-    environment = chart.get_config("singleuser.extraEnv")
-    if environment is not None:
-        c[spawner_section].environment = string_environment(environment)
-    chart.set_config_if_not_none(c[spawner_section], "profile_list", "singleuser.profileList")
+    # as the chart does, on KubeSpawner, so that snippets extend real values
+    # (`c.KubeSpawner.environment.setdefault(...)`, 2i2c's and daskhub's do)
+    chart.set_config_if_not_none(c.KubeSpawner, "environment", "singleuser.extraEnv")
+    chart.set_config_if_not_none(c.KubeSpawner, "profile_list", "singleuser.profileList")
     _services_and_roles(c, chart, hub_api_url)
     cmd = chart.get_config("singleuser.cmd", NotImplemented)
     if cmd is not NotImplemented:  # an explicit null is kept, as in the chart
@@ -85,7 +86,20 @@ def apply_values(
             options.pop(held, None)
         c[section].update(options)
     _run_extra_config(c, chart)
+    if spawner_section != "KubeSpawner":
+        _to_local_spawner(c, spawner_section)
     return chart
+
+
+def _to_local_spawner(c: Any, section: str) -> None:
+    """What KubeSpawner ends with, extraConfig's additions included, for a local spawner: the
+    plain-string variables, and the profile list when it is a list (a callable that filters
+    it per user, as 2i2c's snippets install, needs Kubernetes' spawner)."""
+    if "environment" in c.KubeSpawner:
+        c[section].environment = string_environment(c.KubeSpawner.environment)
+    profiles = c.KubeSpawner.profile_list if "profile_list" in c.KubeSpawner else None
+    if isinstance(profiles, list):
+        c[section].profile_list = profiles
 
 
 def culler_command(cull: Mapping[str, Any], hub_api_url: str) -> list[str]:
@@ -156,6 +170,8 @@ def _run_extra_config(c: Any, chart: HubValues) -> None:
         "get_config": chart.get_config,
         "get_secret_value": chart.get_secret_value,
         "set_config_if_not_none": chart.set_config_if_not_none,
+        "get_name": chart.get_name,
+        "get_name_env": chart.get_name_env,
         "os": os,
         "re": re,
         "sys": sys,

@@ -12,6 +12,7 @@ beside its schema (``preview._as_the_hub_reads``), and the stack's own values ot
 """
 
 import copy
+import os
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -62,6 +63,22 @@ class HubValues:
                 raise KeyError(f"{key} is not set in the values")
             return default
         return self._generated.setdefault(key, secrets.token_hex(32))
+
+    def get_name(self, name: str) -> str:
+        """The full name of one of the chart's resources (``"hub"``, ``"proxy-public"``), as the
+        chart's hub reads it from its ConfigMap: the release's prefix (``fullnameOverride``,
+        else the release name, ``HELM_RELEASE_NAME`` in the hub's pod) and the short name."""
+        from .values import resource_prefix
+
+        release = os.environ.get("HELM_RELEASE_NAME")
+        if not release:
+            raise KeyError(f"get_name({name!r}) needs the release name: HELM_RELEASE_NAME is unset")
+        return resource_prefix(self._values, release) + name
+
+    def get_name_env(self, name: str, suffix: str = "") -> str:
+        """The environment variable Kubernetes sets for a resource (``get_name_env("hub",
+        "_SERVICE_PORT")`` reads ``HUB_SERVICE_PORT``)."""
+        return os.environ[(self.get_name(name) + suffix).upper().replace("-", "_")]
 
     def set_config_if_not_none(self, cparent: Any, name: str, key: str) -> None:
         """``setattr(cparent, name, value)`` when the values have a non-null ``key``."""

@@ -137,7 +137,11 @@ def local_plan(
         _listening_swap(values),
         defaults_line,
     ]
-    env = credentials.preview_env(settings, env_names)
+    env = credentials.preview_env(settings, env_names) | _pod_env(settings, values, ports)
+    swaps.append(
+        "the hub pod's environment (HELM_RELEASE_NAME, POD_NAMESPACE, the hub's and proxy's "
+        f"*_SERVICE_HOST/PORT) -> the same names, pointing at {HOST}"
+    )
     plan = Plan(values, swaps, env, sign_in_as=_named_users(values))
     plan.lab_theme, theme_swap = _lab_theme(values)
     swaps.append(theme_swap)
@@ -194,6 +198,23 @@ def _as_the_hub_reads(values: dict[str, Any], chart_version: str) -> tuple[dict[
         f"the chart's defaults ({schema.with_name('values.yaml')}) under the stack's values, "
         "as the chart's hub reads them"
     )
+
+
+def _pod_env(settings: Settings, values: Mapping[str, Any], ports: Ports) -> dict[str, str]:
+    """What the chart's hub pod has in its environment without hub.extraEnv: the release and
+    namespace (templates/hub/deployment.yaml), and Kubernetes' variables for the Services the
+    hub talks to, here the local ports. extraConfig snippets read them (daskhub's does), and
+    ``get_name_env("hub", "_SERVICE_PORT")`` needs them."""
+    from .values import resource_prefix
+
+    env = {"HELM_RELEASE_NAME": settings.release_name, "POD_NAMESPACE": settings.namespace}
+    prefix = resource_prefix(values, settings.release_name)
+    for name, number in (("hub", ports.hub), ("proxy-api", ports.proxy_api),
+                       ("proxy-public", ports.public)):  # fmt: skip
+        variable = (prefix + name).upper().replace("-", "_")
+        env[f"{variable}_SERVICE_HOST"] = HOST
+        env[f"{variable}_SERVICE_PORT"] = str(number)
+    return env
 
 
 def _https_mode(values: Mapping[str, Any]) -> str:

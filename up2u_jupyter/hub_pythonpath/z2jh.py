@@ -2,8 +2,9 @@
 
 This folder is on the preview hub's PYTHONPATH (as the chart puts its config folder on the hub's
 ``sys.path``), so ``hub.extraConfig`` snippets that ``from z2jh import get_config`` run locally.
-The answers come from ``up2u_jupyter.hubvalues``; Kubernetes resource names (``get_name``) have
-no local meaning and are not offered.
+The answers come from ``up2u_jupyter.hubvalues``. ``get_name`` and ``get_name_env`` answer as
+on the cluster: the preview's hub has the chart pod's ``HELM_RELEASE_NAME`` and the service
+variables (``HUB_SERVICE_PORT``, ...) pointing at its local ports.
 """
 
 from typing import Any
@@ -24,3 +25,13 @@ def get_secret_value(key: str, default: Any = NOT_GIVEN) -> Any:
 def set_config_if_not_none(cparent: Any, name: str, key: str) -> None:
     """Set ``cparent.name`` from the stack's value at ``key`` unless it is null or missing."""
     current().set_config_if_not_none(cparent, name, key)
+
+
+def get_name(name: str) -> str:
+    """The full name of one of the chart's resources (``"proxy-public"``)."""
+    return current().get_name(name)
+
+
+def get_name_env(name: str, suffix: str = "") -> str:
+    """The environment variable Kubernetes sets for that resource plus ``suffix``."""
+    return current().get_name_env(name, suffix)
