@@ -353,3 +353,11 @@ def test_the_committed_stacks_read_no_unset_environment():
     for stack in ("dev", "prod"):
         _, _, err = call("check", "--stack", stack, "--project-dir", str(ROOT))
         assert "reads os.environ" not in err
+
+
+def test_a_snippet_name_in_the_environment_warning_is_escaped(project_dir):
+    config = minimal_config(hub={"extraConfig": {"\x1b[2Jx": "c.A.b = os.environ['NOPE']\n"}})
+    write_stack(project_dir, "s", config)
+    _, _, err = call("check", "--stack", "s", "--project-dir", str(project_dir))
+    [line] = [line for line in err.splitlines() if "reads os.environ" in line]
+    assert "\x1b" not in line and "hub.extraConfig.'\\x1b[2Jx'" in line

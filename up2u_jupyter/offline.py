@@ -8,7 +8,7 @@ from typing import Any, TextIO
 from . import credentials
 from .args import add_stack_arguments
 from .credentials import PROJECT
-from .errors import EXIT_CONFIG, EXIT_OK
+from .errors import EXIT_CONFIG, EXIT_OK, shown_key
 from .settings import Settings
 from .stackfile import StackConfig, load_stack
 from .values import (
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for snippet, name in unset_environment(values):
         command = credentials.set_command(f"{credentials.SECRET_ENV}.{name}", args.stack)
         print(
-            f"warning: hub.extraConfig.{snippet} (stack {args.stack}) reads "
+            f"warning: hub.extraConfig.{shown_key(snippet)} (stack {args.stack}) reads "
             f"os.environ[{name!r}], which nothing sets in the hub's pod (neither secretEnv nor "
             "helmValues.hub.extraEnv): the hub would stop at start with a KeyError. If it is a "
             f"secret, run: {command}",
