@@ -132,14 +132,30 @@ def test_replace_leaf_edits_exactly_what_the_rule_found():
 
 
 def test_an_extraconfig_snippet_is_judged_by_its_code_not_its_name():
-    hook = "c.KubeSpawner.pre_spawn_hook = pass_tokens\n"
+    hook = "c.KubeSpawner.pre_spawn_hook = pass_tokens\nc.KubeSpawner.environment.update({})\n"
     leaking = "c.GenericOAuthenticator.client_secret = 'CANARY-in-code'\n"
     tree = {"hub": {"extraConfig": {"pass-tokens": hook, "api-secret": hook, "a": leaking}}}
     # names ending in "tokens"/"secret" name code; only the snippet assigning a literal is secret
     assert list(secret_leaves(tree)) == [("hub", "extraConfig", "a")]
 
 
-@pytest.mark.parametrize("pasted", ["CANARY-p0-7f3a", "ghp_16C7e42F292c6912E7710c838347Ae178B4a"])
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "CANARY-p0-7f3a",
+        "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+        "GITHUB_TOKEN=ghp_16C7e42F292c6912E7710c838347Ae178B4a",  # parses: a Name assignment
+        "admin:hunter2",  # parses: an annotated name
+        "DEEP",  # stands for code too deep for Python's parser: not judged as code
+    ],
+)
 def test_a_bare_value_under_a_secret_named_snippet_is_still_a_secret(pasted):
-    tree = {"hub": {"extraConfig": {"secretToken": pasted, "token": "x = 1\n"}}}
+    if pasted == "DEEP":
+        pasted = "x = " + " + ".join(["1"] * 4000)
+    tree = {"hub": {"extraConfig": {"secretToken": pasted, "token": "c.X.y = 1\n"}}}
     assert list(secret_leaves(tree)) == [("hub", "extraConfig", "secretToken")]
+
+
+def test_a_snippet_of_calls_only_is_code():
+    tree = {"hub": {"extraConfig": {"pass-tokens": "c.KubeSpawner.environment.update({'A': 1})"}}}
+    assert list(secret_leaves(tree)) == []

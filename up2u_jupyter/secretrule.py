@@ -168,8 +168,11 @@ def is_secret_env(name: Any, value: Any) -> bool:
 
 def _holds_secret(parent: tuple[str, ...], key: str, value: Any) -> bool:
     """Whether one entry of a map holds a secret: by its name, or as a URL or code."""
-    if parent[-1:] == ("extraConfig",) and isinstance(value, str) and _is_code(value):
-        # a snippet's name (`pass-tokens`) names code, not a secret: the code is judged
+    if parent[-1:] == ("extraConfig",) and isinstance(value, str):
+        # a snippet's name (`pass-tokens`) names code, not a secret: code is judged by what
+        # it assigns; a value that is no hub code (`TOKEN=ghp_...`) is judged by the name
+        if is_secret_name(key) and not _is_hub_code(value):
+            return _literal(value)
         return bool(extraconfig_secrets(value))
     if is_secret_name(key) or (*parent[-1:], key) in _SECRET_CHILDREN:
         return _literal(value)
@@ -178,16 +181,29 @@ def _holds_secret(parent: tuple[str, ...], key: str, value: Any) -> bool:
     return isinstance(value, str) and "=" in value and bool(extraconfig_secrets(value))
 
 
-def _is_code(text: str) -> bool:
-    """Python that does something (a statement beyond a bare expression), not a lone token
-    pasted where a snippet goes."""
+def _is_hub_code(text: str) -> bool:
+    """Python that configures or extends the hub: it imports, defines, calls, branches or
+    assigns to something's attribute or item. A lone ``NAME=value`` or ``user:password`` parses
+    as Python too, but is a pasted value, not hub code."""
     import ast
 
     try:
         body = ast.parse(text).body
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
-    return any(not isinstance(statement, ast.Expr) for statement in body)
+    return any(_acts(statement) for statement in body)
+
+
+def _acts(statement: Any) -> bool:
+    import ast
+
+    if isinstance(statement, ast.Expr):
+        return isinstance(statement.value, (ast.Call, ast.Await))
+    if isinstance(statement, ast.Assign):
+        return any(not isinstance(target, ast.Name) for target in statement.targets)
+    if isinstance(statement, (ast.AugAssign, ast.AnnAssign)):
+        return not isinstance(statement.target, ast.Name)
+    return not isinstance(statement, (ast.Pass, ast.Expr))
 
 
 def _literal(value: Any) -> bool:
