@@ -829,3 +829,42 @@ def test_oauth_urls_the_old_hub_read_from_its_environment_become_auth_keys(as_li
     kept = imported.config["helmValues"]["hub"]["extraEnv"]
     names = [e["name"] for e in kept] if as_list else list(kept)
     assert names == ["OAUTH2_TOKEN_URL", "KEEP_ME"]
+
+
+def test_oauth_environment_urls_pass_through_for_authenticators_with_their_own():
+    # GitHubOAuthenticator sets its own URL defaults: its old hub ignored OAUTH2_AUTHORIZE_URL
+    urls = {"OAUTH2_AUTHORIZE_URL": "https://idp.example.org/authorize"}
+    old = {
+        "hub": {
+            "extraEnv": urls,
+            "config": {
+                "JupyterHub": {"authenticator_class": "github"},
+                "GitHubOAuthenticator": {"client_id": "abc", "allowed_organizations": ["o"]},
+            },
+        }
+    }
+    imported = convert(old, from_chart="3.3.0")
+    assert "authorizeUrl" not in imported.config["auth"]
+    assert "options" not in imported.config["auth"]
+    assert imported.config["helmValues"]["hub"]["extraEnv"] == urls
+
+
+def test_a_snippet_nested_past_the_parser_is_kept_without_a_traceback():
+    deep = "x = " + " + ".join(["1"] * 4000) + "\n"
+    imported = convert({"hub": {"extraConfig": {"long": deep}}}, from_chart="4.0.0")
+    assert imported.config["hub"]["extraConfig"]["long"].startswith("x = 1 + 1")
+
+
+def test_the_mysql_url_snippet_never_replaces_a_snippet_of_the_old_file():
+    old = {
+        "hub": {
+            "db": {"type": "mysql", "url": "mysql+pymysql://jhub:CANARY@db:3306/jhub"},
+            "extraConfig": {"hub-db-url": "c.JupyterHub.log_level = 'DEBUG'"},
+        }
+    }
+    imported = convert(old, from_chart="3.3.0")
+    snippets = imported.config["hub"]["extraConfig"]
+    assert snippets["hub-db-url"] == "c.JupyterHub.log_level = 'DEBUG'"
+    assert "os.environ['HUB_DB_URL']" in snippets["hub-db-url-2"]
+    [line] = [line for line in imported.report if line.action == "secret"]
+    assert "hub.extraConfig.hub-db-url-2" in line.detail

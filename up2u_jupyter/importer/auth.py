@@ -137,7 +137,7 @@ def convert_auth(c: Conversion, chosen: str | None = None) -> None:
     _decide_type(c, gathered, chosen)
     if gathered.type is None:
         return
-    if gathered.type in OAUTH_CLASS_TYPES:
+    if gathered.type == "generic-oauth":  # the others set their own URL defaults
         _environment_defaults(c, gathered)
     _convert_options(c, gathered)
     _allow_rule(c, gathered)
@@ -158,7 +158,9 @@ _OAUTH_ENV_DEFAULTS = {
 
 def _environment_defaults(c: Conversion, gathered: _Auth) -> None:
     """OAuth settings the old hub took from its environment (``hub.extraEnv``), as
-    OAuthenticator does when no config sets them: they become auth.* like config would."""
+    GenericOAuthenticator does when no config sets them: they become auth.* like config would.
+    GitHub's, GitLab's and the other authenticators replace these defaults with their own, so
+    their old hubs ignored the variables (left to pass through)."""
     env = c.get("hub", "extraEnv")
     if isinstance(env, dict):
         entries = [(name, value, name) for name, value in env.items()]

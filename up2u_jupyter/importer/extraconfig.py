@@ -66,7 +66,7 @@ def analyse(name: str, code: str) -> Snippet:
     snippet.lab_cmd = not all(keep)
     try:
         tree = ast.parse(code)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # nested past the parser
         snippet.parsed = False
         tree = None
     lifted_names: set[str] = set()

@@ -223,15 +223,21 @@ def _db_url_from_env(c: Conversion, where: tuple[str, ...], value_is: str) -> No
     """A password for a database type the stack does not model (mysql): chart 4.4 hands it to
     the hub only as MYSQL_PWD, which PyMySQL (the hub image's driver) does not read. The hub
     reads the whole URL from secretEnv instead, through an extraConfig snippet."""
+    snippets = c.out.config.get("hub", {}).get("extraConfig", {})
+    # the old file's own snippets keep their names; both the URL and hub.db.password lead here
+    name = next(
+        (key for key, code in snippets.items() if code == _DB_URL_SNIPPET),
+        next(n for n in ("hub-db-url", *(f"hub-db-url-{i}" for i in range(2, 99)))
+             if n not in snippets),
+    )  # fmt: skip
     c.secret(
         f"secretEnv.{DB_URL_ENV}",
         where,
-        how="the hub reads the whole URL from it (hub.extraConfig.hub-db-url)",
+        how=f"the hub reads the whole URL from it (hub.extraConfig.{name})",
         value_is=value_is,
     )
-    snippets = c.out.config.get("hub", {}).get("extraConfig", {})
-    if "hub-db-url" not in snippets:  # both the URL and hub.db.password may lead here
-        c.put("hub.extraConfig.hub-db-url", _DB_URL_SNIPPET, where)
+    if name not in snippets:
+        c.put(f"hub.extraConfig.{name}", _DB_URL_SNIPPET, where)
 
 
 def convert_services(c: Conversion) -> None:
