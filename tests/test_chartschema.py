@@ -159,6 +159,7 @@ def test_a_value_json_cannot_hold_is_named_by_its_path(schema_file):
         ('{"type": "bogus"}', "bogus"),
         # jsonschema-rs would fetch a remote $ref; it runs offline, so the schema is refused
         ('{"$ref": "http://127.0.0.1:9/schema.json"}', "127.0.0.1:9"),
+        ("[" * 1000 + "]" * 1000, "RecursionError"),  # nested past json's recursion limit
     ],
 )
 def test_an_unusable_schema_file_is_one_line_naming_it(
@@ -202,3 +203,21 @@ def test_validation_agrees_with_the_python_jsonschema_reference(data, chart_sche
     ours = chartschema._validator(chart_schema)
     assert _paths(error.instance_path for error in ours.iter_errors(values)) == expected
     assert bool(chartschema.problems(values, chart_schema)) == bool(expected)
+
+
+def test_a_lone_surrogate_is_named_by_its_path_and_a_secret_stays_hidden(chart_schema):
+    # "\ud800" in a YAML double-quoted string: jsonschema-rs cannot take it, the line says where
+    for values, where in (
+        ({"hub": {"db": {"password": "s3cr\ud800et"}}}, "hub.db.password: <hidden: secret> "),
+        ({"hub": {"config": {"X": {"a": "\ud800"}}}}, "hub.config.X.a: '\\ud800' "),
+    ):
+        [line] = chartschema.problems(values, chart_schema)
+        assert line.startswith(where) and "is not of type JSON" in line
+
+
+def test_a_key_a_false_schema_refuses_is_named_without_its_value(tmp_path, monkeypatch):
+    path = tmp_path / "values.schema.json"
+    path.write_text(json.dumps({"properties": {"hub": {"additionalProperties": False}}}))
+    monkeypatch.setenv(chartschema.SCHEMA_ENV, str(path))
+    [line] = chartschema.validate({"hub": {"apiToken": "CANARY-s3cret"}}, "9.9.9")
+    assert "CANARY" not in line and line.startswith("hub")

@@ -361,3 +361,22 @@ def test_a_snippet_name_in_the_environment_warning_is_escaped(project_dir):
     _, _, err = call("check", "--stack", "s", "--project-dir", str(project_dir))
     [line] = [line for line in err.splitlines() if "reads os.environ" in line]
     assert "\x1b" not in line and "hub.extraConfig.'\\x1b[2Jx'" in line
+
+
+@pytest.mark.parametrize(
+    ("hub", "expected"),
+    [
+        ([1], []),
+        (
+            {"extraEnv": [{"name": ["A"], "value": "x"}], "extraConfig": {"a": "os.environ['B']"}},
+            [("a", "B")],
+        ),
+        ({"extraConfig": {1: "os.environ['B']", "b": "os.environ['C']"}}, [("1", "B"), ("b", "C")]),
+        ({"extraEnv": "text", "extraConfig": ["not", "a", "map"]}, []),
+    ],
+)
+def test_odd_shapes_never_break_the_environment_check(hub, expected):
+    # the chart's schema check reports the shapes themselves, one line each
+    from up2u_jupyter.offline import unset_environment
+
+    assert list(unset_environment({"hub": hub})) == expected

@@ -615,3 +615,11 @@ def test_the_profile_form_lists_every_profile_with_the_default_chosen():
     assert 'value="course" checked' in form and "For the course" in form
     assert spawner.options_from_form({"profile": ["course"]}) == {"profile": "course"}
     assert PreviewSpawner().options_form == ""  # no profiles, no form
+
+
+def test_a_null_name_override_keeps_the_release_prefix_after_the_defaults_merge(chart_defaults):
+    # Helm's merge drops keys set to null; for fullnameOverride unset means "release-chart-"
+    merged, _ = preview._as_the_hub_reads({"fullnameOverride": None, "hub": {}}, "4.4.0")
+    assert merged["fullnameOverride"] is None
+    kept, _ = preview._as_the_hub_reads({"fullnameOverride": "lab", "hub": {}}, "4.4.0")
+    assert kept["fullnameOverride"] == "lab"

@@ -40,7 +40,7 @@ def schema_path(chart_version: str, project_dir: Path = PROJECT_ROOT) -> Path | 
 def _load(path: str) -> dict[str, Any]:
     try:
         schema = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as error:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
         raise InputError(_unusable(path, type(error).__name__)) from None
     if not isinstance(schema, dict):
         raise InputError(_unusable(path, "not a JSON object"))
@@ -109,8 +109,18 @@ def _non_json(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[An
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
             yield from _non_json(item, (*path, index))
-    elif value is not None and not isinstance(value, (str, int, float, bool)):
+    elif (isinstance(value, str) and not _utf8(value)) or (  # a lone surrogate (a \ud800)
+        value is not None and not isinstance(value, (str, int, float, bool))
+    ):
         yield path, value
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def problems(values: Mapping[str, Any], schema: Mapping[str, Any], path: str = "") -> list[str]:
@@ -128,6 +138,8 @@ def _line(error: Any, show_value: bool = True) -> str:
         names = ", ".join(".".join([*parts, shown_key(key)]) for key in extra[:5])
         return f"{names}: not a key of the chart's values (unknown to its schema)"
     path = ".".join(parts) or "(top level)"
+    if kind == "falseSchema":  # a key under `additionalProperties: false`: never its value
+        return f"{path}: holds a key the chart's schema does not allow"
     if kind == "required":
         return f"{path}: missing {shown_key(str(error.kind.property))}, which the chart requires"
     # a value at a secret-named key (hub.db.password) is never shown, whatever is wrong with it

@@ -119,15 +119,20 @@ def unset_environment(values: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
 
     ``.get()`` and ``os.getenv()`` reads have a fallback and are not judged.
     """
-    hub = values.get("hub") or {}
-    env = hub.get("extraEnv") or {}
-    given = (
-        set(env)
-        if isinstance(env, Mapping)
-        else {entry.get("name") for entry in env if isinstance(entry, Mapping)}
-    )
-    snippets = hub.get("extraConfig") or {}
-    for snippet, code in sorted(snippets.items()) if isinstance(snippets, Mapping) else ():
+    hub = values.get("hub")
+    if not isinstance(hub, Mapping):  # an odd shape: the chart's schema check reports it
+        return
+    env = hub.get("extraEnv")
+    if isinstance(env, Mapping):
+        given = {str(name) for name in env}
+    elif isinstance(env, list):
+        given = {str(e.get("name")) for e in env if isinstance(e, Mapping)}
+    else:
+        given = set()
+    snippets = hub.get("extraConfig")
+    if not isinstance(snippets, Mapping):
+        return
+    for snippet, code in sorted(snippets.items(), key=lambda item: str(item[0])):
         if not isinstance(code, str):
             continue
         for name in dict.fromkeys(_ENV_READ.findall(code)):

@@ -194,7 +194,11 @@ def _as_the_hub_reads(values: dict[str, Any], chart_version: str) -> tuple[dict[
             f"chart {chart_version} defaults (values.yaml) not found: the hub's z2jh "
             "get_config answers only the stack's own values"
         )
-    return coalesce(defaults, values), (
+    merged = coalesce(defaults, values)
+    # Helm's merge drops a key set to null, and the templates then see it unset; for the name
+    # overrides unset is not the default ("") but "release-chart", so the null is kept
+    merged |= {k: None for k in ("fullnameOverride", "nameOverride") if values.get(k, "") is None}
+    return merged, (
         f"the chart's defaults ({schema.with_name('values.yaml')}) under the stack's values, "
         "as the chart's hub reads them"
     )
