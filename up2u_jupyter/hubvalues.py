@@ -68,11 +68,11 @@ class HubValues:
         """The full name of one of the chart's resources (``"hub"``, ``"proxy-public"``), as the
         chart's hub reads it from its ConfigMap: the release's prefix (``fullnameOverride``,
         else the release name, ``HELM_RELEASE_NAME`` in the hub's pod) and the short name."""
-        from .values import resource_prefix
+        from .values import RELEASE_ENV, resource_prefix
 
-        release = os.environ.get("HELM_RELEASE_NAME")
+        release = os.environ.get(RELEASE_ENV)
         if not release:
-            raise KeyError(f"get_name({name!r}) needs the release name: HELM_RELEASE_NAME is unset")
+            raise KeyError(f"get_name({name!r}) needs the release name: {RELEASE_ENV} is unset")
         return resource_prefix(self._values, release) + name
 
     def get_name_env(self, name: str, suffix: str = "") -> str:

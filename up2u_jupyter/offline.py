@@ -12,6 +12,7 @@ from .errors import EXIT_CONFIG, EXIT_OK, shown_key
 from .settings import Settings
 from .stackfile import StackConfig, load_stack
 from .values import (
+    HUB_POD_ENV,
     dump_values,
     helm_secret_paths,
     helm_secret_warning,
@@ -106,11 +107,11 @@ def warnings(config: StackConfig, settings: Settings) -> list[str]:
 
 _ENV_READ = re.compile(r"""os\.environ\[\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]\s*\]""")
 _POD_ENV = re.compile(
-    r"(POD_NAMESPACE|HELM_RELEASE_NAME|CONFIGPROXY_AUTH_TOKEN|PYTHONUNBUFFERED|HOME|PATH|"
-    r"HOSTNAME|LANG|[A-Z0-9_]+_SERVICE_(HOST|PORT)\w*|[A-Z0-9_]+_PORT(_\w+)?)"
+    rf"({'|'.join(HUB_POD_ENV)}|HOME|PATH|HOSTNAME|LANG|[A-Z0-9_]+_SERVICE_(HOST|PORT)\w*|"
+    r"[A-Z0-9_]+_PORT(_\w+)?)"
 )
-"""What the hub's pod has without hub.extraEnv: the chart's own variables (templates/hub/
-deployment.yaml), the image's and Kubernetes' service links (``PROXY_API_SERVICE_HOST``)."""
+"""What the hub's pod has without hub.extraEnv: the chart's own variables, the image's, and
+Kubernetes' service links (``PROXY_API_SERVICE_HOST``)."""
 
 
 def unset_environment(values: Mapping[str, Any]) -> Iterator[tuple[str, str]]:

@@ -209,9 +209,9 @@ def _pod_env(settings: Settings, values: Mapping[str, Any], ports: Ports) -> dic
     namespace (templates/hub/deployment.yaml), and Kubernetes' variables for the Services the
     hub talks to, here the local ports. extraConfig snippets read them (daskhub's does), and
     ``get_name_env("hub", "_SERVICE_PORT")`` needs them."""
-    from .values import resource_prefix
+    from .values import NAMESPACE_ENV, RELEASE_ENV, resource_prefix
 
-    env = {"HELM_RELEASE_NAME": settings.release_name, "POD_NAMESPACE": settings.namespace}
+    env = {RELEASE_ENV: settings.release_name, NAMESPACE_ENV: settings.namespace}
     prefix = resource_prefix(values, settings.release_name)
     for name, number in (("hub", ports.hub), ("proxy-api", ports.proxy_api),
                        ("proxy-public", ports.public)):  # fmt: skip

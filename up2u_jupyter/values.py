@@ -18,6 +18,10 @@ from .settings import PROFILE_ENV, Image, Profile, ResourceRequirements, Setting
 
 CHART_NAME = "jupyterhub"
 HUB_PORT = 8081
+RELEASE_ENV, NAMESPACE_ENV = "HELM_RELEASE_NAME", "POD_NAMESPACE"
+HUB_POD_ENV = (RELEASE_ENV, NAMESPACE_ENV, "CONFIGPROXY_AUTH_TOKEN", "PYTHONUNBUFFERED")
+"""What the chart's hub Deployment puts in the hub's environment besides hub.extraEnv
+(templates/hub/deployment.yaml); extraConfig snippets read the first two."""
 AUTHENTICATOR_CLASSES = authenticators.MODELLED
 """The modelled auth.types -> their config section (every other: ``authenticators.section_of``)."""
 SECRET_OPTIONS_CONFIG = "up2u-auth-secret-options"
