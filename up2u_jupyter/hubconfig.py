@@ -127,13 +127,17 @@ def string_environment(environment: Any) -> dict[str, str]:
     Values such as ``{"valueFrom": {"secretKeyRef": ...}}`` are read from Kubernetes objects,
     which the preview does not have; the preview lists them as not applied.
     """
+    return {k: v for k, v in env_items(environment) if isinstance(k, str) and isinstance(v, str)}
+
+
+def env_items(environment: Any) -> list[tuple[Any, Any]]:
+    """(name, value) of each entry of a chart environment (``hub.extraEnv``,
+    ``singleuser.extraEnv``): a map, or the ``[{name, value}]`` list form; nothing otherwise."""
     if isinstance(environment, Mapping):
-        items = list(environment.items())
-    elif isinstance(environment, list):  # the [{name, value}] form
-        items = [(e.get("name"), e.get("value")) for e in environment if isinstance(e, Mapping)]
-    else:
-        return {}
-    return {k: v for k, v in items if isinstance(k, str) and isinstance(v, str)}
+        return list(environment.items())
+    if isinstance(environment, list):
+        return [(e.get("name"), e.get("value")) for e in environment if isinstance(e, Mapping)]
+    return []
 
 
 def _services_and_roles(c: Any, chart: HubValues, hub_api_url: str) -> None:

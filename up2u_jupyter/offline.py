@@ -9,6 +9,7 @@ from . import credentials
 from .args import add_stack_arguments
 from .credentials import PROJECT
 from .errors import EXIT_CONFIG, EXIT_OK, shown_key
+from .hubconfig import env_items
 from .settings import Settings
 from .stackfile import StackConfig, load_stack
 from .values import (
@@ -123,13 +124,7 @@ def unset_environment(values: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     hub = values.get("hub")
     if not isinstance(hub, Mapping):  # an odd shape: the chart's schema check reports it
         return
-    env = hub.get("extraEnv")
-    if isinstance(env, Mapping):
-        given = {str(name) for name in env}
-    elif isinstance(env, list):
-        given = {str(e.get("name")) for e in env if isinstance(e, Mapping)}
-    else:
-        given = set()
+    given = {str(name) for name, _ in env_items(hub.get("extraEnv"))}
     snippets = hub.get("extraConfig")
     if not isinstance(snippets, Mapping):
         return

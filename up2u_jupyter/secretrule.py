@@ -7,6 +7,7 @@ with such a name. The rule reads names, never values, so it cannot be fooled int
 It is a leaf module: it imports nothing of the project.
 """
 
+import ast
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -185,8 +186,6 @@ def _is_hub_code(text: str) -> bool:
     """Python that configures or extends the hub: it imports, defines, calls, branches or
     assigns to something's attribute or item. A lone ``NAME=value`` or ``user:password`` parses
     as Python too, but is a pasted value, not hub code."""
-    import ast
-
     try:
         body = ast.parse(text).body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -195,8 +194,6 @@ def _is_hub_code(text: str) -> bool:
 
 
 def _acts(statement: Any) -> bool:
-    import ast
-
     if isinstance(statement, ast.Expr):
         return isinstance(statement.value, (ast.Call, ast.Await))
     if isinstance(statement, ast.Assign):

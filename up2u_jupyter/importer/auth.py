@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import excerpt
+from ..hubconfig import env_items
 from ..secretrule import is_secret_name
 from .history import (
     ALLOW_RULE_TRAITS,
@@ -162,22 +163,21 @@ def _environment_defaults(c: Conversion, gathered: _Auth) -> None:
     GitHub's, GitLab's and the other authenticators replace these defaults with their own, so
     their old hubs ignored the variables (left to pass through)."""
     env = c.get("hub", "extraEnv")
-    if isinstance(env, dict):
-        entries = [(name, value, name) for name, value in env.items()]
-    elif isinstance(env, list):
-        entries = [(e.get("name"), e.get("value"), e) for e in env if isinstance(e, dict)]
-    else:
-        return
     configured = {trait for options in gathered.sections.values() for trait in options}
     configured |= {trait for _, options in gathered.chart_sections.values() for trait in options}
-    for name, value, handle in entries:
+    taken: dict[str, tuple[str, str]] = {}
+    for name, value in env_items(env):
         trait = _OAUTH_ENV_DEFAULTS.get(name) if isinstance(name, str) else None
-        if trait is None or trait in configured or not isinstance(value, str) or not value:
-            continue
-        if isinstance(env, dict):
-            env.pop(handle)
-        else:
-            env.remove(handle)
+        if trait is not None and trait not in configured and isinstance(value, str) and value:
+            taken[name] = (trait, value)
+    if not taken:
+        return
+    if isinstance(env, dict):
+        for name in taken:
+            env.pop(name)
+    else:
+        env[:] = [e for e in env if not (isinstance(e, dict) and e.get("name") in taken)]
+    for name, (trait, value) in taken.items():
         gathered.option("OAuthenticator", trait, value, ("hub", "extraEnv", name))
     if not env:
         c.take("hub", "extraEnv")
