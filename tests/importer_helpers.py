@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from up2u_jupyter.cli import run
+from up2u_jupyter.render import offline_values
 from up2u_jupyter.settings import Auth, load_settings
 from up2u_jupyter.stackfile import read_stack_config
-from up2u_jupyter.values import offline_values
 
 FILES = Path(__file__).parent / "values_files"
 REAL = FILES / "real"

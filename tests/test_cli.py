@@ -9,8 +9,8 @@ import yaml
 
 from tests.conftest import ROOT, minimal_config, write_stack
 from up2u_jupyter.cli import run
+from up2u_jupyter.render import PLACEHOLDER
 from up2u_jupyter.stackfile import read_stack_config
-from up2u_jupyter.values import PLACEHOLDER
 
 
 def call(*argv):

@@ -6,8 +6,8 @@ import pytest
 
 from tests.conftest import ROOT, minimal_config
 from up2u_jupyter import credentials
+from up2u_jupyter.render import offline_values
 from up2u_jupyter.settings import load_settings
-from up2u_jupyter.values import offline_values
 
 
 def readme_rows():

@@ -7,9 +7,10 @@ import pytest
 from tests.conftest import ROOT
 from tests.pulumi_harness import start, stop, unwrap
 from up2u_jupyter import program
+from up2u_jupyter.chart import coalesce
+from up2u_jupyter.render import offline_values
 from up2u_jupyter.settings import load_settings
 from up2u_jupyter.stackfile import read_stack_config
-from up2u_jupyter.values import coalesce, offline_values
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
 RELEASE = "kubernetes:helm.sh/v3:Release"

@@ -22,12 +22,12 @@ from tests.importer_helpers import (
     rendered,
     stack_values,
 )
+from up2u_jupyter.chart import coalesce
 from up2u_jupyter.cli import run
 from up2u_jupyter.importer import ValuesFileError, convert, detect_era
 from up2u_jupyter.importer.extraconfig import analyse
 from up2u_jupyter.importer.history import ERAS, era_of
 from up2u_jupyter.stackfile import read_stack_config
-from up2u_jupyter.values import coalesce
 
 EDUTEAMS_AUTHORIZE = "https://proxy.eduteams.org/saml2sp/OIDC/authorization"
 # what each hand-written file lacks and the operator supplies on the command line

@@ -23,8 +23,8 @@ from tests.importer_helpers import (
     rendered,
     stack_values,
 )
+from up2u_jupyter.chart import coalesce
 from up2u_jupyter.dotted import MISSING, get_path
-from up2u_jupyter.values import coalesce
 
 LMS = "https://lms.course.example.edu"
 

@@ -9,8 +9,8 @@ import pytest
 from traitlets.config import Config
 
 from tests.conftest import committed_settings, minimal_config
+from up2u_jupyter.render import offline_values
 from up2u_jupyter.settings import load_settings
-from up2u_jupyter.values import offline_values
 
 kubespawner = pytest.importorskip("kubespawner")
 

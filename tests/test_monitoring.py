@@ -9,16 +9,12 @@ from traitlets.config import Config
 from tests.conftest import ROOT, committed_settings, minimal_config
 from tests.pulumi_harness import fake_hex, start, stop, unwrap
 from tests.test_values import assert_schema_valid
-from up2u_jupyter import hubconfig, monitoring
+from up2u_jupyter import monitoring
 from up2u_jupyter.component import JupyterHub, JupyterHubArgs
 from up2u_jupyter.errors import ConfigError
+from up2u_jupyter.preview import hubconfig
 from up2u_jupyter.settings import load_settings
-from up2u_jupyter.values import (
-    METRICS_TOKEN_ENV,
-    PROXY_METRICS_PORT,
-    ChartSecrets,
-    build_values,
-)
+from up2u_jupyter.values import METRICS_TOKEN_ENV, PROXY_METRICS_PORT, ChartSecrets, build_values
 
 SECRETS = ChartSecrets("PROXY-TOKEN", "COOKIE-SECRET", "CRYPT-KEY", "HEALTH-TOKEN")
 SERVICE_MONITOR = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor"
@@ -377,7 +373,7 @@ def test_the_metrics_token_is_only_in_its_secret(harness):
 
 
 def test_preview_generates_a_metrics_token_and_keeps_proxy_metrics_on_localhost():
-    from up2u_jupyter.preview import Ports, local_plan
+    from up2u_jupyter.preview.plan import Ports, local_plan
 
     ports = Ports(public=8000, hub=8081, proxy_api=8001, oidc=9400, proxy_metrics=9402)
     settings = committed_settings("dev", monitoring=ENABLED)
@@ -393,7 +389,7 @@ def test_preview_generates_a_metrics_token_and_keeps_proxy_metrics_on_localhost(
 
 
 def test_every_monitoring_key_is_in_the_readme_config_reference():
-    from up2u_jupyter.settings import Monitoring, MonitoringThresholds
+    from up2u_jupyter.settings.models import Monitoring, MonitoringThresholds
 
     readme = (ROOT / "README.md").read_text()
     reference = readme[readme.index("## Config reference") : readme.index("## Stack outputs")]

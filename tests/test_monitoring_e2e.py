@@ -27,7 +27,8 @@ import yaml
 
 from tests.conftest import committed_settings
 from up2u_jupyter import monitoring
-from up2u_jupyter.preview import HOST, Preview, free_port
+from up2u_jupyter.preview.plan import HOST
+from up2u_jupyter.preview.processes import Preview, free_port
 from up2u_jupyter.values import METRICS_TOKEN_ENV
 
 pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::DeprecationWarning")]

@@ -9,7 +9,7 @@ import importlib.util
 import pytest
 
 from tests.conftest import ROOT, committed_settings, with_path
-from up2u_jupyter.values import offline_values
+from up2u_jupyter.render import offline_values
 
 pulumi_policy = pytest.importorskip("pulumi_policy")
 

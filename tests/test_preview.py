@@ -12,19 +12,14 @@ import pytest
 from traitlets.config import Config, PyFileConfigLoader
 
 from tests.conftest import ROOT, committed_settings, minimal_config
-from up2u_jupyter import chartschema, hubconfig, preview
+from up2u_jupyter import chartschema
 from up2u_jupyter.args import port
 from up2u_jupyter.credentials import BY_KEY
-from up2u_jupyter.hubvalues import HubValues
-from up2u_jupyter.preview import (
-    HOST,
-    Ports,
-    Preview,
-    PreviewError,
-    local_plan,
-    provider_users,
-    require_free,
-)
+from up2u_jupyter.preview import hubconfig
+from up2u_jupyter.preview import plan as preview
+from up2u_jupyter.preview.hubvalues import HubValues
+from up2u_jupyter.preview.plan import HOST, Ports, PreviewError, local_plan, provider_users
+from up2u_jupyter.preview.processes import Preview, require_free
 from up2u_jupyter.settings import load_settings
 from up2u_jupyter.values import ChartSecrets, build_values
 
@@ -515,11 +510,11 @@ def test_the_hub_process_imports_z2jh_from_the_plan(tmp_path):
     assert result.stdout == "dev\n"
 
 
-# --- preview_config.py: the local swaps win --------------------------------------------------
+# --- preview/config.py: the local swaps win --------------------------------------------------
 
 
 def load_preview_config(settings, tmp_path, monkeypatch):
-    """What ``jupyterhub -f preview_config.py`` loads for these settings."""
+    """What ``jupyterhub -f preview/config.py`` loads for these settings."""
     monkeypatch.syspath_prepend(str(hubconfig.Z2JH_PATH))
     plan = local_plan(settings, PORTS)
     plan_file = tmp_path / "plan.json"
@@ -528,7 +523,7 @@ def load_preview_config(settings, tmp_path, monkeypatch):
                     "state": str(tmp_path), "chp": "chp", "lab_settings_dir": "lab"})
     )  # fmt: skip
     monkeypatch.setenv("UP2U_PREVIEW_PLAN", str(plan_file))
-    config_file = ROOT / "up2u_jupyter" / "preview_config.py"
+    config_file = ROOT / "up2u_jupyter" / "preview" / "config.py"
     return PyFileConfigLoader(config_file.name, str(config_file.parent)).load_config()
 
 
@@ -558,7 +553,7 @@ def test_the_hub_binds_127_0_0_1_whatever_the_stack_says(tmp_path, monkeypatch):
     for section in ("Spawner", "LocalProcessSpawner", "PreviewSpawner"):
         assert (config[section].ip, config[section].port) == ("127.0.0.1", 0)
     assert config.JupyterHub.proxy_class == "configurable-http-proxy"
-    assert config.JupyterHub.spawner_class == "up2u_jupyter.previewspawner.PreviewSpawner"
+    assert config.JupyterHub.spawner_class == "up2u_jupyter.preview.spawner.PreviewSpawner"
 
 
 def test_snippets_read_the_charts_defaults_under_the_stacks_values(
@@ -602,7 +597,7 @@ def test_the_preview_keeps_the_stacks_base_url(tmp_path, monkeypatch):
 
 
 def test_the_profile_form_lists_every_profile_with_the_default_chosen():
-    from up2u_jupyter.previewspawner import PreviewSpawner
+    from up2u_jupyter.preview.spawner import PreviewSpawner
 
     spawner = PreviewSpawner(
         profile_list=[

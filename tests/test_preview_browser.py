@@ -29,7 +29,7 @@ if not CHROMIUM.exists():
     pytest.skip("Debian chromium is not installed", allow_module_level=True)
 
 sync_api = pytest.importorskip("playwright.sync_api")
-from up2u_jupyter.preview import Preview  # noqa: E402
+from up2u_jupyter.preview.processes import Preview  # noqa: E402
 
 pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
@@ -68,7 +68,7 @@ def dev_hub():
 
 
 def free_port():
-    from up2u_jupyter.preview import free_port as pick
+    from up2u_jupyter.preview.processes import free_port as pick
 
     return pick()
 

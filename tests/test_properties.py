@@ -20,10 +20,11 @@ from hypothesis import strategies as st
 
 from tests.conftest import CHART_DIR, ROOT
 from tests.strategies import ci, configs, valid_configs
+from up2u_jupyter.chart import coalesce
 from up2u_jupyter.cli import run
 from up2u_jupyter.errors import ConfigError
+from up2u_jupyter.render import offline_values
 from up2u_jupyter.settings import load_settings
-from up2u_jupyter.values import coalesce, offline_values
 
 
 @pytest.fixture(scope="module")

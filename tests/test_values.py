@@ -5,16 +5,9 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT, committed_settings, minimal_config
+from up2u_jupyter.chart import coalesce, deep_merge, hub_url, proxy_public_service, resource_prefix
 from up2u_jupyter.settings import load_settings
-from up2u_jupyter.values import (
-    ChartSecrets,
-    build_values,
-    coalesce,
-    deep_merge,
-    hub_url,
-    proxy_public_service,
-    resource_prefix,
-)
+from up2u_jupyter.values import ChartSecrets, build_values
 
 SECRETS = ChartSecrets("PROXY-TOKEN", "COOKIE-SECRET", "CRYPT-KEY")
 

@@ -112,7 +112,7 @@ def test_values_output_is_sorted_for_stable_diffs():
 
 
 def test_scrub_hides_what_an_older_renderer_printed_but_keeps_placeholders():
-    from up2u_jupyter.values import HIDDEN, PLACEHOLDER
+    from up2u_jupyter.render import HIDDEN, PLACEHOLDER
     from up2u_jupyter.valuesdiff import scrub
 
     old_output = yaml.safe_dump(

@@ -241,7 +241,7 @@ def validate(
     Helm validates the chart's defaults merged with the release's values; without the chart's
     values.yaml beside the schema, ``required`` keys are not checked (the defaults supply them).
     """
-    from .values import coalesce
+    from .chart import coalesce
 
     path = schema_path(chart_version, project_dir)
     if path is None:

@@ -27,7 +27,7 @@ COMMANDS = {
     "check": "offline",
     "diff": "valuesdiff",
     "import-values": "importer.command",
-    "preview": "preview",
+    "preview": "preview.command",
     "health": "health",
     "capacity": "capacity",
 }

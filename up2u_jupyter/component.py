@@ -15,18 +15,16 @@ from pulumi_kubernetes.apiextensions import CustomResource
 from pulumi_kubernetes.core.v1 import ConfigMap, Namespace, Secret, Service
 from pulumi_kubernetes.helm.v3 import Release, ReleaseArgs, RepositoryOptsArgs
 
-from . import credentials, monitoring
+from . import chart, credentials, monitoring
+from .chart import hub_url, proxy_public_service
 from .settings import Settings
 from .values import (
-    CHART_NAME,
     METRICS_SECRET_KEY,
     ChartSecrets,
     build_values,
     callback_url,
     credentials_secret_name,
-    hub_url,
     metrics_secret_name,
-    proxy_public_service,
     public_scheme,
 )
 
@@ -160,7 +158,7 @@ class JupyterHub(pulumi.ComponentResource):
             ReleaseArgs(
                 name=settings.release_name,
                 namespace=ns_name,
-                chart=CHART_NAME,
+                chart=chart.NAME,
                 version=settings.chart.version,
                 repository_opts=RepositoryOptsArgs(repo=settings.chart.repo),
                 values=values,

@@ -11,14 +11,10 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from .chart import NAME as CHART_NAME
+from .chart import resource_prefix
 from .settings import Settings
-from .values import (
-    CHART_NAME,
-    METRICS_SECRET_KEY,
-    PROXY_METRICS_PORT,
-    metrics_secret_name,
-    resource_prefix,
-)
+from .values import METRICS_SECRET_KEY, PROXY_METRICS_PORT, metrics_secret_name
 
 API_VERSION = "monitoring.coreos.com/v1"
 """The Prometheus Operator's API group and version of ServiceMonitor and PrometheusRule."""

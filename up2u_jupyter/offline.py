@@ -7,19 +7,18 @@ from typing import Any, TextIO
 
 from . import credentials
 from .args import add_stack_arguments
+from .chart import HUB_POD_ENV, env_items
 from .credentials import PROJECT
 from .errors import EXIT_CONFIG, EXIT_OK, shown_key
-from .hubconfig import env_items
-from .settings import Settings
-from .stackfile import StackConfig, load_stack
-from .values import (
-    HUB_POD_ENV,
+from .render import (
     dump_values,
     helm_secret_paths,
     helm_secret_warning,
     hide_secrets,
     offline_values,
 )
+from .settings import Settings
+from .stackfile import StackConfig, load_stack
 
 
 def register(commands: Any) -> None:

@@ -9,9 +9,9 @@ from . import credentials
 from .component import JupyterHub, JupyterHubArgs
 from .credentials import PROJECT, SECRET_ENV, SECRETS
 from .errors import ConfigError, Problem
+from .render import helm_secret_paths, helm_secret_warning
 from .settings import Settings, load_settings
 from .stackfile import StackConfig, split_config
-from .values import helm_secret_paths, helm_secret_warning
 
 STRING_KEYS = {"namespace", "releaseName", "domain", *credentials.BY_KEY}
 """Top-level keys whose values are strings; every other value is JSON as Pulumi passes it."""

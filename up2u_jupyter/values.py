@@ -6,22 +6,16 @@ values at all: Helm keeps values in its release history (and the chart copies th
 Secret), so those reach the hub from a Kubernetes Secret through ``hub.extraEnv`` instead.
 """
 
-import copy
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from . import authenticators, credentials
+from .chart import HUB_PORT, deep_merge
 from .credentials import OAUTH_TYPES
 from .quantity import parse_quantity
 from .settings import PROFILE_ENV, Image, Profile, ResourceRequirements, Settings
 
-CHART_NAME = "jupyterhub"
-HUB_PORT = 8081
-RELEASE_ENV, NAMESPACE_ENV = "HELM_RELEASE_NAME", "POD_NAMESPACE"
-HUB_POD_ENV = (RELEASE_ENV, NAMESPACE_ENV, "CONFIGPROXY_AUTH_TOKEN", "PYTHONUNBUFFERED")
-"""What the chart's hub Deployment puts in the hub's environment besides hub.extraEnv
-(templates/hub/deployment.yaml); extraConfig snippets read the first two."""
 AUTHENTICATOR_CLASSES = authenticators.MODELLED
 """The modelled auth.types -> their config section (every other: ``authenticators.section_of``)."""
 SECRET_OPTIONS_CONFIG = "up2u-auth-secret-options"
@@ -427,124 +421,3 @@ def _resources(resources: ResourceRequirements) -> dict[str, Any]:
     if resources.limits:
         out["limits"] = dict(resources.limits)
     return out
-
-
-# --- Helm's merge semantics ---------------------------------------------------------------------
-
-
-def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """Merge user values the way ``helm -f a.yaml -f b.yaml`` does: maps key by key, the rest
-    replaced. A ``null`` is kept, so that Helm still removes that chart default."""
-    merged = copy.copy(dict(base))
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
-
-
-def coalesce(chart_defaults: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
-    """What the chart templates see: user values over the chart's defaults, ``null`` deleting."""
-    merged = copy.deepcopy(dict(chart_defaults))
-    for key, value in values.items():
-        if value is None:
-            merged.pop(key, None)
-        elif isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = coalesce(merged[key], value)
-        elif isinstance(value, Mapping):
-            merged[key] = coalesce({}, value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
-
-
-def resource_prefix(values: Mapping[str, Any], release_name: str) -> str:
-    """The prefix the chart puts before its resource names (``""`` with the chart's default).
-
-    Mirrors the chart's ``jupyterhub.fullname.dash`` helper: a string ``fullnameOverride``
-    (the default is ``""``) is used as is; ``null`` falls back to the release and chart name.
-    """
-    override = values.get("fullnameOverride", "")
-    if isinstance(override, str):
-        fullname = override
-    else:
-        name = values.get("nameOverride") or CHART_NAME
-        fullname = release_name if name in release_name else f"{release_name}-{name}"
-    return f"{fullname}-" if fullname else ""
-
-
-def proxy_public_service(values: Mapping[str, Any], release_name: str) -> str:
-    """Name of the chart's public proxy Service."""
-    return f"{resource_prefix(values, release_name)}proxy-public"
-
-
-def hub_url(values: Mapping[str, Any], release_name: str, namespace: str) -> str:
-    """The hub's in-cluster URL (its Service, port and base URL)."""
-    base = str(values.get("hub", {}).get("baseUrl") or "/").strip("/")
-    path = f"/{base}/hub/" if base else "/hub/"
-    service = f"{resource_prefix(values, release_name)}hub"
-    return f"http://{service}.{namespace}.svc.cluster.local:{HUB_PORT}{path}"
-
-
-# --- offline rendering (values, check, diff, tests) ---------------------------------------------
-
-PLACEHOLDER = "<secret: generated at deploy time>"
-"""Stands in for the chart secrets pulumi-random generates when the stack is deployed."""
-HIDDEN = "<secret: hidden>"
-"""Replaces a secret-looking value of helmValues in printed values (see helm_secret_paths)."""
-
-
-def offline_values(settings: Settings, secret_env: Collection[str] = ()) -> dict[str, Any]:
-    """The stack's values with every generated secret replaced by a placeholder."""
-    return build_values(settings, ChartSecrets(*[PLACEHOLDER] * 4), secret_env)
-
-
-def helm_secret_paths(settings: Settings) -> list[tuple[str, ...]]:
-    """Config paths of secret-looking literals anywhere in the stack's (plain) config.
-
-    Everything in the plain config ends up in Helm values or the stack file in plain text,
-    so each is warned about by ``check``, ``values``, ``diff`` and ``pulumi up``.
-    ``auth.secretOptions`` is left out: its values are the *names* of secretEnv entries.
-    """
-    from .secretrule import secret_leaves
-
-    config = settings.model_dump(by_alias=True, exclude_defaults=True, mode="json")
-    config.get("auth", {}).pop("secretOptions", None)
-    return list(secret_leaves(config))
-
-
-def helm_secret_warning(path: tuple[str, ...], stack: str) -> str:
-    """The warning for a secret-looking literal that would reach Helm's release history."""
-    from .errors import shown_key
-
-    key = ".".join(shown_key(part) for part in path)
-    return (
-        f"{credentials.PROJECT}:{key} (stack {stack}) looks like a secret and would sit in plain "
-        "text in Helm's release history; move the value to secretEnv (pulumi config set "
-        f"--secret --path '{credentials.PROJECT}:{credentials.SECRET_ENV}.NAME' <value>) and "
-        "read it from the environment"
-    )
-
-
-def hide_secrets(values: dict[str, Any]) -> dict[str, Any]:
-    """Replace, in place, each value the secret rule finds with ``HIDDEN``; keep placeholders."""
-    from .secretrule import leaf, replace_leaf, secret_leaves
-
-    for path in list(secret_leaves(values)):
-        if leaf(values, path) not in (PLACEHOLDER, [PLACEHOLDER]):
-            replace_leaf(values, path, HIDDEN)
-    return values
-
-
-def values_yaml(settings: Settings, secret_env: Collection[str] = ()) -> str:
-    """What ``values`` prints: the offline values as YAML, secret-looking values hidden."""
-    return dump_values(hide_secrets(offline_values(settings, secret_env)))
-
-
-def dump_values(values: Mapping[str, Any]) -> str:
-    """Rendered values as the commands print them."""
-    import yaml
-
-    # sorted keys: a diff between two commits then shows value changes, not code reorderings
-    return yaml.safe_dump(dict(values), sort_keys=True, default_flow_style=False)

@@ -19,9 +19,9 @@ from typing import Any, TextIO
 from . import credentials
 from .args import add_stack_arguments
 from .errors import EXIT_OK, UsageError, excerpt
+from .render import dump_values, hide_secrets, values_yaml
 from .secretrule import redact_url
 from .stackfile import load_stack
-from .values import dump_values, hide_secrets, values_yaml
 
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"]+")
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..chart import env_items
 from ..errors import excerpt
-from ..hubconfig import env_items
 from ..secretrule import is_secret_name
 from .history import (
     ALLOW_RULE_TRAITS,

@@ -6,10 +6,11 @@ from typing import Any, TextIO
 
 from ..args import add_stack_arguments
 from ..credentials import PROJECT, is_secret_key
+from ..credentials import set_command as secret_set_command
 from ..dotted import set_path
 from ..errors import EXIT_CONFIG, EXIT_OK, ConfigError, UsageError, printable, shown_key
 from ..secretrule import replace_leaf, secret_leaves
-from ..settings import Settings, load_settings, secret_set_command
+from ..settings import Settings, load_settings
 from ..stackfile import stack_file, write_stack_file
 from ..yamlio import YamlError, load_yaml, read_yaml_file
 from . import ROTATES, Imported, ValuesFileError, convert
@@ -99,7 +100,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _chart_schema_problems(settings: Settings, project_dir: Path) -> list[str]:
     """What the chart's own schema would refuse in the stack's values (as ``check`` says it)."""
     from ..chartschema import validate
-    from ..values import offline_values
+    from ..render import offline_values
 
     found = validate(offline_values(settings), settings.chart.version, project_dir) or []
     return [

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from up2u_jupyter.hubconfig import apply_values
+from up2u_jupyter.preview.hubconfig import apply_values
 
 plan_file = Path(os.environ["UP2U_PREVIEW_PLAN"])
 # The preview starts this hub before it has made the plan, so that JupyterHub's import time
@@ -56,7 +56,7 @@ c.ConfigurableHTTPProxy.auth_token = chart.get_secret_value(
     "hub.config.ConfigurableHTTPProxy.auth_token"
 )
 
-c.JupyterHub.spawner_class = "up2u_jupyter.previewspawner.PreviewSpawner"
+c.JupyterHub.spawner_class = "up2u_jupyter.preview.spawner.PreviewSpawner"
 c.PreviewSpawner.home_dir_template = str(state / "users" / "{username}")
 c.PreviewSpawner.lab_settings_dir = plan["lab_settings_dir"]
 for spawner in (c.Spawner, c.LocalProcessSpawner, c.PreviewSpawner):

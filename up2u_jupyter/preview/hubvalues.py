@@ -68,7 +68,7 @@ class HubValues:
         """The full name of one of the chart's resources (``"hub"``, ``"proxy-public"``), as the
         chart's hub reads it from its ConfigMap: the release's prefix (``fullnameOverride``,
         else the release name, ``HELM_RELEASE_NAME`` in the hub's pod) and the short name."""
-        from .values import RELEASE_ENV, resource_prefix
+        from ..chart import RELEASE_ENV, resource_prefix
 
         release = os.environ.get(RELEASE_ENV)
         if not release:

@@ -2,14 +2,14 @@
 
 This folder is on the preview hub's PYTHONPATH (as the chart puts its config folder on the hub's
 ``sys.path``), so ``hub.extraConfig`` snippets that ``from z2jh import get_config`` run locally.
-The answers come from ``up2u_jupyter.hubvalues``. ``get_name`` and ``get_name_env`` answer as
-on the cluster: the preview's hub has the chart pod's ``HELM_RELEASE_NAME`` and the service
-variables (``HUB_SERVICE_PORT``, ...) pointing at its local ports.
+The answers come from ``up2u_jupyter.preview.hubvalues``. ``get_name`` and ``get_name_env``
+answer as on the cluster: the preview's hub has the chart pod's ``HELM_RELEASE_NAME`` and the
+service variables (``HUB_SERVICE_PORT``, ...) pointing at its local ports.
 """
 
 from typing import Any
 
-from up2u_jupyter.hubvalues import NOT_GIVEN, current
+from up2u_jupyter.preview.hubvalues import NOT_GIVEN, current
 
 
 def get_config(key: str, default: Any = None) -> Any:

@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..chart import string_environment
 from .hubvalues import HubValues, install
 
 CULLER_SERVICE = "jupyterhub-idle-culler"
@@ -119,25 +120,6 @@ def culler_command(cull: Mapping[str, Any], hub_api_url: str) -> list[str]:
     if cull.get("maxAge"):
         command.append(f"--max-age={cull['maxAge']}")
     return command
-
-
-def string_environment(environment: Any) -> dict[str, str]:
-    """The variables of a KubeSpawner ``environment`` that are plain strings.
-
-    Values such as ``{"valueFrom": {"secretKeyRef": ...}}`` are read from Kubernetes objects,
-    which the preview does not have; the preview lists them as not applied.
-    """
-    return {k: v for k, v in env_items(environment) if isinstance(k, str) and isinstance(v, str)}
-
-
-def env_items(environment: Any) -> list[tuple[Any, Any]]:
-    """(name, value) of each entry of a chart environment (``hub.extraEnv``,
-    ``singleuser.extraEnv``): a map, or the ``[{name, value}]`` list form; nothing otherwise."""
-    if isinstance(environment, Mapping):
-        return list(environment.items())
-    if isinstance(environment, list):
-        return [(e.get("name"), e.get("value")) for e in environment if isinstance(e, Mapping)]
-    return []
 
 
 def _services_and_roles(c: Any, chart: HubValues, hub_api_url: str) -> None:

@@ -1,6 +1,6 @@
 """The preview's spawner: one JupyterLab process per user, KubeSpawner's profile list as a form.
 
-It runs in the preview's hub (``preview_config.py`` names it). Over JupyterHub's
+It runs in the preview's hub (``config.py`` names it). Over JupyterHub's
 ``SimpleLocalProcessSpawner`` it adds what the chart's KubeSpawner gives a stack and has a local
 meaning: the ``singleuser.profileList`` choice (a server-options form; the chosen profile's
 ``kubespawner_override.environment`` plus ``UP2U_PROFILE``), and it tells the hub that a server
@@ -16,8 +16,8 @@ from typing import Any
 from jupyterhub.spawner import SimpleLocalProcessSpawner  # type: ignore[import-untyped]
 from traitlets import Dict, Float, List, Unicode, default
 
-from .errors import excerpt
-from .hubconfig import string_environment
+from ..chart import string_environment
+from ..errors import excerpt
 
 PROFILE_VARIABLE = "UP2U_PROFILE"
 

@@ -1,139 +1,39 @@
-"""The stack config contract (namespace ``up2u-jupyter:``): pydantic models, defaults and rules.
+"""The stack config contract (namespace ``up2u-jupyter:``): the pydantic models and their rules.
 
-Everything a stack can say is declared here, once. ``load_settings`` turns the raw config of a
-stack (from the stack file offline, or from the Pulumi runtime) into validated ``Settings`` or
-raises a ``ConfigError`` listing every problem with its full key, the value and the fix.
+Everything a stack can say is declared here, once, with its default; the field types are in
+``fields.py`` and the translation of validation errors into operator lines in ``problems.py``.
 """
 
-import re
-from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    TypeAdapter,
-    ValidationError,
-    model_validator,
-)
+from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
 from pydantic.alias_generators import to_camel
 
-from . import authenticators, credentials
-from .credentials import OAUTH_TYPES, PROJECT, SECRET_KEYS
-from .dotted import MISSING, get_path
-from .errors import ConfigError, Problem, excerpt, shown_key
-from .quantity import QuantityError, parse_quantity
-from .secretrule import is_secret_name, url_has_secret
-
-_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
-_HOSTNAME = re.compile(
-    r"(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*"
+from .. import authenticators, credentials
+from ..credentials import OAUTH_TYPES
+from ..quantity import parse_quantity
+from ..secretrule import url_has_secret
+from .fields import (
+    HIDDEN_VALUE,
+    AuthType,
+    Cores,
+    DnsLabel,
+    Email,
+    Hostname,
+    HttpsUrl,
+    NonEmptyStr,
+    PositiveInt,
+    PositiveNumber,
+    Quantity,
+    Ratio,
+    ReleaseName,
+    RuleError,
+    Seconds,
+    _dns_label,
+    _https_url,
+    _labels,
 )
-_RELEASE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-
-class RuleError(ValueError):
-    """A model rule's failure, located at one of the model's fields (for the error's key)."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-
-
-# --- field types -------------------------------------------------------------------------------
-
-
-def _dns_label(value: str) -> str:
-    if not _DNS_LABEL.fullmatch(value):
-        raise ValueError(
-            "not a DNS-1123 label; use 1-63 lowercase letters, digits and '-', "
-            "starting and ending with a letter or digit (e.g. jhub)"
-        )
-    return value
-
-
-def _release_name(value: str) -> str:
-    if len(value) > 53 or not _RELEASE_NAME.fullmatch(value):
-        raise ValueError(
-            "not a valid Helm release name; use at most 53 lowercase letters, "
-            "digits, '-' and '.' (e.g. jhub)"
-        )
-    return value
-
-
-def _hostname(value: str) -> str:
-    if "://" in value or "/" in value or ":" in value:
-        try:
-            host = urlsplit(value if "://" in value else f"//{value}").hostname
-        except ValueError:
-            host = None
-        example = host if host and _HOSTNAME.fullmatch(host) else "jupyter.up2u.example.org"
-        raise ValueError(f"not a bare host name; set just the host, e.g. {example!r}")
-    if not _HOSTNAME.fullmatch(value):
-        raise ValueError(
-            "not a valid host name; use lowercase DNS labels separated by dots "
-            "(e.g. jupyter.up2u.example.org)"
-        )
-    return value
-
-
-def _https_url(value: str) -> str:
-    try:
-        parts = urlsplit(value)
-        https = parts.scheme == "https" and bool(parts.hostname)
-    except ValueError:
-        https = False
-    if not https:
-        raise ValueError("not an https URL; use https://host/path")
-    if url_has_secret(value):
-        # these URLs reach Pulumi state, Helm values and alert annotations in plain text
-        raise ValueError("contains credentials (a password or token); remove them from the URL")
-    return value
-
-
-def _email(value: str) -> str:
-    if not _EMAIL.fullmatch(value):
-        raise ValueError("not an e-mail address; set e.g. ops@example.org")
-    return value
-
-
-def _quantity(value: Any) -> str:
-    """Accept a Kubernetes quantity (string or number); keep it as written, as a string."""
-    try:
-        amount = parse_quantity(value)
-    except QuantityError as error:
-        raise ValueError(str(error)) from None
-    if amount < 0:
-        raise ValueError("negative; quantities here must be 0 or more")
-    return str(value)
-
-
-def _cpu_cores(value: Any) -> float:
-    """CPU in cores: a number (0.5) or a quantity (500m); the chart wants a number."""
-    try:
-        cores = parse_quantity(value)
-    except QuantityError:
-        raise ValueError("not a CPU amount; use cores (0.5, 2) or millicores (500m)") from None
-    if cores <= 0:
-        raise ValueError("must be more than 0 cores")
-    return float(cores)
-
-
-DnsLabel = Annotated[str, AfterValidator(_dns_label)]
-ReleaseName = Annotated[str, AfterValidator(_release_name)]
-Hostname = Annotated[str, AfterValidator(_hostname)]
-HttpsUrl = Annotated[str, AfterValidator(_https_url)]
-Email = Annotated[str, AfterValidator(_email)]
-Quantity = Annotated[str, BeforeValidator(_quantity)]
-Cores = Annotated[float, BeforeValidator(_cpu_cores)]
-Seconds = Annotated[int, Field(ge=0, strict=True)]
-PositiveInt = Annotated[int, Field(gt=0, strict=True)]
-NonEmptyStr = Annotated[str, Field(min_length=1)]
 
 
 class Model(BaseModel):
@@ -246,15 +146,6 @@ class Hub(Model):
     db: HubDb = HubDb()
 
 
-def _auth_type(value: str) -> str:
-    message = authenticators.unknown_type_message(value)
-    if message is not None:
-        raise ValueError(message)
-    return value
-
-
-AuthType = Annotated[str, AfterValidator(_auth_type)]
-"""One of the five modelled types, or any authenticator the chart's hub image ships."""
 _ONLY_FOR: dict[str, tuple[str, ...]] = {
     "client_id": OAUTH_TYPES,
     "authorize_url": ("generic-oauth",),
@@ -501,46 +392,6 @@ class HealthCheck(Model):
     user: Annotated[str, AfterValidator(_dns_label)] = "health-check"
 
 
-_LABEL_NAME = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)")
-
-
-def _labels(value: dict[str, str]) -> dict[str, str]:
-    """Kubernetes labels: ``[prefix/]name`` keys and values of at most 63 characters."""
-    if not value:
-        raise ValueError(
-            "empty; set the label your Prometheus selects on, e.g. release: kube-prometheus-stack"
-        )
-    for key, label in value.items():
-        prefix, _, name = key.rpartition("/")
-        if (prefix and not _HOSTNAME.fullmatch(prefix)) or not _LABEL_NAME.fullmatch(name):
-            raise ValueError(
-                f"{excerpt(key)} is not a Kubernetes label key; use [prefix/]name, the name "
-                "at most 63 letters, digits, '-', '_' or '.' (e.g. release)"
-            )
-        if label and not _LABEL_NAME.fullmatch(label):
-            raise ValueError(
-                f"{excerpt(label)} (label {shown_key(key)}) is not a Kubernetes label value; "
-                "use at most 63 letters, digits, '-', '_' or '.' (e.g. kube-prometheus-stack)"
-            )
-    return value
-
-
-def _ratio(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
-        raise ValueError("not a ratio; use a number more than 0 and at most 1 (0.9 is 90%)")
-    return float(value)
-
-
-def _positive_number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise ValueError("not a positive number; use a number more than 0 (e.g. 120)")
-    return float(value)
-
-
-Ratio = Annotated[float, BeforeValidator(_ratio)]
-PositiveNumber = Annotated[float, BeforeValidator(_positive_number)]
-
-
 class MonitoringThresholds(Model):
     """When the alerts fire. Defaults suit a school's service: page before users write in."""
 
@@ -758,173 +609,3 @@ def profile_problems(user: Singleuser, profiles: list[Profile]) -> list[tuple[st
             )
         )
     return found
-
-
-# --- loading -----------------------------------------------------------------------------------
-
-
-def load_settings(raw: Mapping[str, Any], stack: str) -> Settings:
-    """Validate a stack's project config (keys without the ``up2u-jupyter:`` prefix).
-
-    Secret keys must already be removed (see ``SECRET_KEYS``); raises ``ConfigError``.
-    """
-    try:
-        settings = Settings.model_validate(dict(raw))
-    except ValidationError as error:
-        problems = [_problem_from_pydantic(e, raw) for e in error.errors()]
-        # auth.options problems are found after the model validates; report them in this same
-        # round when the rest of auth is unusable, so a fix does not reveal a second batch
-        problems += [
-            Problem(f"{PROJECT}:{key}", _with_value(value, message))
-            for key, value, message in [*_raw_option_problems(raw), *_raw_profile_problems(raw)]
-        ]
-        raise ConfigError(stack, problems) from None
-    problems = [
-        Problem(f"{PROJECT}:{key}", _with_value(value, message))
-        for key, value, message in settings.cross_field_problems()
-    ]
-    if problems:
-        raise ConfigError(stack, problems)
-    return settings
-
-
-def _raw_option_problems(raw: Mapping[str, Any]) -> list[tuple[str, Any, str]]:
-    """auth.options/secretOptions problems read from the raw config (when they can be read)."""
-    auth = raw.get("auth")
-    if not isinstance(auth, Mapping):
-        return []
-    kind = auth.get("type", "generic-oauth")
-    options = auth.get("options", {})
-    secret_options = auth.get("secretOptions", {})
-    if (
-        not isinstance(kind, str)
-        or not isinstance(options, Mapping)
-        or not isinstance(secret_options, Mapping)
-        or not all(isinstance(k, str) for k in [*options, *secret_options])
-        or authenticators.unknown_type_message(kind) is not None
-    ):
-        return []
-    return [
-        (key, HIDDEN_VALUE if secret else value, message)
-        for key, value, message, secret in authenticators.option_problems(
-            kind, options, secret_options
-        )
-    ]
-
-
-def _raw_profile_problems(raw: Mapping[str, Any]) -> list[tuple[str, Any, str]]:
-    """The rules across profiles, when profiles and singleuser validate on their own."""
-    if not raw.get("profiles"):
-        return []
-    try:
-        user = Singleuser.model_validate(raw.get("singleuser", {}))
-        profiles: list[Profile] = TypeAdapter(list[Profile]).validate_python(raw["profiles"])
-    except ValidationError:
-        return []  # their own problems are in this round already
-    return profile_problems(user, profiles)
-
-
-class _Hidden:
-    """Stands for a value an error must not show (it is, or may be, a secret)."""
-
-
-HIDDEN_VALUE = _Hidden()
-
-
-def _with_value(value: Any, message: str) -> str:
-    return f"{excerpt(value, secret=isinstance(value, _Hidden))}: {message}"
-
-
-def _problem_from_pydantic(error: Any, raw: Mapping[str, Any]) -> Problem:
-    loc = _data_path(error["loc"], raw)
-    cause = (error.get("ctx") or {}).get("error")
-    if isinstance(cause, RuleError):
-        loc += cause.field.split(".")
-    kind = error["type"]
-    key = f"{PROJECT}:{'.'.join(shown_key(part) for part in loc)}" if loc else PROJECT
-    if kind == "extra_forbidden":
-        known = _known_keys(loc[:-1])
-        import difflib  # only for 'did you mean': not on every run
-
-        close = difflib.get_close_matches(loc[-1], known, n=1, cutoff=0.6) if loc else []
-        hint = (
-            f"did you mean {'.'.join([*loc[:-1], close[0]])}?"
-            if close
-            else (f"known keys here: {', '.join(sorted(known))}")
-        )
-        return Problem(key, f"unknown key; {hint}")
-    value = get_path(raw, loc)
-    secret = bool(loc) and is_secret_name(loc[-1])
-    shown = "not set" if value is MISSING else excerpt(value, secret=secret)
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if kind == "missing":
-        return Problem(key, "required but not set; set it")
-    if kind in ("literal_error", "enum"):
-        return Problem(key, f"{shown}: {message}")
-    if (
-        kind.endswith("_type")
-        or kind.endswith("_parsing")
-        or kind in ("greater_than", "greater_than_equal", "string_too_short")
-    ):
-        return Problem(key, f"{shown}: {message[0].lower()}{message[1:]}; fix the value")
-    return Problem(key, f"{shown}: {message}")
-
-
-def _data_path(loc: Any, raw: Mapping[str, Any]) -> list[str]:
-    """The config keys of a pydantic error location, without pydantic's own tags.
-
-    pydantic puts validator and union tags (``function-after[...]``, ``[key]``, ``int``) in
-    locations; a part is kept when it is a key of the data there, or a field name.
-    """
-    path: list[str] = []
-    node: Any = raw
-    for part in loc:
-        if (isinstance(node, Mapping) and part in node) or (
-            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
-        ):
-            node = node[part]
-        elif isinstance(part, str) and ("[" in part or part in ("str", "int", "float", "bool")):
-            continue
-        else:
-            node = None  # a field that is not in the data (e.g. missing)
-        path.append(str(part))
-    return path
-
-
-def _known_keys(loc: list[str]) -> list[str]:
-    """The camelCase keys accepted at a location of the contract (for 'did you mean')."""
-    model: Any = Settings
-    for part in loc:
-        fields = {f.alias or name: f for name, f in model.model_fields.items()}
-        field = fields.get(part)
-        if field is None:
-            return []
-        model = _model_of(field.annotation)
-        if model is None:
-            return []
-    keys = [f.alias or name for name, f in model.model_fields.items()]
-    if model is Settings:
-        keys += list(SECRET_KEYS)
-    return keys
-
-
-def _model_of(annotation: Any) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _model_of(arg)
-        if found is not None:
-            return found
-    return None
-
-
-secret_set_command = credentials.set_command
-
-
-__all__ = [
-    "PROJECT",
-    "SECRET_KEYS",
-    "Settings",
-    "load_settings",
-    "secret_set_command",
-]
