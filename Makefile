@@ -105,7 +105,7 @@ image-matrix:
 
 ## authenticator-catalogue: rewrite up2u_jupyter/data/authenticators-$(CHART).json from the
 ## hub image's pins (a throwaway virtualenv under /tmp gets exactly those packages from PyPI)
-CHART ?= 4.4.0
+CHART ?= $(shell sed -n 's/^VERSION = "\(.*\)"$$/\1/p' up2u_jupyter/chart.py)
 CHART_REFERENCE ?= ../shared/z2jh/$(CHART)
 CATALOGUE_VENV := /tmp/up2u-authenticator-catalogue-$(CHART)
 CATALOGUE_OUT ?= $(CURDIR)/up2u_jupyter/data

@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 import yaml
 
+from up2u_jupyter import chart
 from up2u_jupyter.dotted import set_path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHART_DIR = ROOT.parent / "shared" / "z2jh" / "4.4.0"
+CHART_DIR = ROOT.parent / "shared" / "z2jh" / chart.VERSION
 
 EDUTEAMS = {
     "authorizeUrl": "https://proxy.eduteams.org/saml2sp/OIDC/authorization",

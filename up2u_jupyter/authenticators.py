@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .chart import VERSION
 from .errors import shown_key
 
-CATALOGUE_CHART = "4.4.0"
+CATALOGUE_CHART = VERSION
 """The chart whose hub image the committed catalogue describes."""
 DATA_DIR = Path(__file__).resolve().parent / "data"
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -10,9 +10,11 @@ points.
 
 from dataclasses import dataclass
 
+from ..chart import VERSION
+
 KeyPath = tuple[str, ...]
 
-TARGET_CHART = "4.4.0"
+TARGET_CHART = VERSION
 """The chart the converted stack deploys."""
 
 CHART_TOP_LEVEL = frozenset(

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
 from pydantic.alias_generators import to_camel
 
-from .. import authenticators, credentials
+from .. import authenticators, chart, credentials
 from ..credentials import OAUTH_TYPES
 from ..quantity import parse_quantity
 from ..secretrule import url_has_secret
@@ -48,8 +48,8 @@ class Model(BaseModel):
 class Chart(Model):
     """Where the z2jh chart comes from; pinned so that a deploy is repeatable."""
 
-    version: NonEmptyStr = "4.4.0"
-    repo: Annotated[str, AfterValidator(_https_url)] = "https://hub.jupyter.org/helm-chart/"
+    version: NonEmptyStr = chart.VERSION
+    repo: Annotated[str, AfterValidator(_https_url)] = chart.REPO
 
 
 class Https(Model):
