@@ -1,4 +1,4 @@
-"""The secrets table: one entry per secret, read by every layer, documented in the README."""
+"""The secrets table: one entry per secret, read by every layer, documented in docs/reference.md."""
 
 import re
 
@@ -11,8 +11,8 @@ from up2u_jupyter.settings import load_settings
 
 
 def readme_rows():
-    text = (ROOT / "README.md").read_text()
-    section = text[text.index("## Where secrets live") : text.index("## Admins")]
+    text = (ROOT / "docs" / "reference.md").read_text()
+    section = text[text.index("## Where secrets live") :]
     rows = {}
     for line in section.splitlines():
         cells = [cell.strip() for cell in line.strip("|").split("|")]

@@ -214,15 +214,17 @@ def test_alerts_that_do_not_apply_are_left_out():
     )
 
 
-def test_runbook_links_point_to_the_readme_sections():
-    settings = settings_with(runbookUrl="https://git.example.org/up2u/README.md", **ENABLED)
+def test_runbook_links_point_to_the_monitoring_doc_sections():
+    settings = settings_with(
+        runbookUrl="https://git.example.org/up2u/docs/monitoring.md", **ENABLED
+    )
     rules = monitoring.prometheus_rule(settings, build_values(settings, SECRETS))
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / monitoring.RUNBOOKS).read_text()
     anchors = {_github_anchor(h) for h in re.findall(r"^#+ (.+)$", readme, flags=re.M)}
     for rule in rules["groups"][0]["rules"]:
         url = rule["annotations"]["runbook_url"]
-        assert url.startswith("https://git.example.org/up2u/README.md#")
-        assert url.rpartition("#")[2] in anchors, f"README has no section for {rule['alert']}"
+        assert url.startswith("https://git.example.org/up2u/docs/monitoring.md#")
+        assert url.rpartition("#")[2] in anchors, f"no runbook section for {rule['alert']}"
         assert rule["annotations"]["summary"] and rule["annotations"]["description"]
 
 
@@ -391,9 +393,9 @@ def test_preview_generates_a_metrics_token_and_keeps_proxy_metrics_on_localhost(
 def test_every_monitoring_key_is_in_the_readme_config_reference():
     from up2u_jupyter.settings.models import Monitoring, MonitoringThresholds
 
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "reference.md").read_text()
     reference = readme[readme.index("## Config reference") : readme.index("## Stack outputs")]
     keys = [f"monitoring.{field.alias}" for field in Monitoring.model_fields.values()]
     keys += [f".{f.alias}`" for f in MonitoringThresholds.model_fields.values()]
     missing = [key for key in keys if key not in reference]
-    assert not missing, f"README config reference lacks {missing}"
+    assert not missing, f"docs/reference.md lacks {missing}"

@@ -5,7 +5,7 @@ its stack config key, its key in the stack's credentials Kubernetes Secret, the 
 variable the hub reads it from (``hub.extraEnv`` with ``secretKeyRef``, so the value never
 enters Helm values or Helm's release history), when the stack needs it, and what the local
 preview uses instead. Settings, values, the component, the program, the importer, the preview
-and the README's table all read this table; adding a secret is one entry here plus its tests.
+and docs/reference.md's table all read this table; adding a secret is one entry here plus its tests.
 
 ``secretEnv`` is the open-ended member: a secret map of environment variable name -> value,
 for whatever else the hub needs in its environment (an authenticator's secret option, an API
@@ -39,7 +39,7 @@ class SecretSpec:
     env: str
     """Environment variable the hub reads it from."""
     when: str
-    """When a stack needs it, as the README says it."""
+    """When a stack needs it, as docs/reference.md says it."""
     required: Callable[[Any], bool]
     """Whether validated settings need it."""
     preview: str | None

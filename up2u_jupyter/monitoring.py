@@ -16,6 +16,8 @@ from .chart import resource_prefix
 from .settings import Settings
 from .values import METRICS_SECRET_KEY, PROXY_METRICS_PORT, metrics_secret_name
 
+RUNBOOKS = "docs/monitoring.md"
+"""Where the alerts' runbooks are (one section per alert), relative to the repository."""
 API_VERSION = "monitoring.coreos.com/v1"
 """The Prometheus Operator's API group and version of ServiceMonitor and PrometheusRule."""
 SCRAPE_INTERVAL = "30s"
@@ -181,7 +183,7 @@ class Alert:
 
     @property
     def anchor(self) -> str:
-        """The README heading of its runbook (GitHub's anchor of ``#### <name>``)."""
+        """The heading of its runbook in docs/monitoring.md (GitHub's anchor of ``#### <name>``)."""
         return self.name.lower()
 
 
@@ -294,7 +296,7 @@ def alerts(settings: Settings, values: dict[str, Any]) -> list[Alert]:
 
 def prometheus_rule(settings: Settings, values: dict[str, Any]) -> dict[str, Any]:
     """The PrometheusRule spec (also a valid Prometheus rule file, which promtool checks)."""
-    runbooks = settings.monitoring.runbook_url or "README.md"
+    runbooks = settings.monitoring.runbook_url or RUNBOOKS
     return {
         "groups": [
             {

@@ -422,7 +422,7 @@ class Monitoring(Model):
     namespace: DnsLabel = "monitoring"
     """The namespace Prometheus runs in (the hub's NetworkPolicy admits it)."""
     runbook_url: HttpsUrl | None = None
-    """This README's address; the alerts' runbook links point into its Monitoring section."""
+    """The address of docs/monitoring.md on your git host; alerts' runbook links point into it."""
     thresholds: MonitoringThresholds = MonitoringThresholds()
 
 
