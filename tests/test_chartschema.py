@@ -208,7 +208,7 @@ def test_validation_agrees_with_the_python_jsonschema_reference(data, chart_sche
 def test_a_lone_surrogate_is_named_by_its_path_and_a_secret_stays_hidden(chart_schema):
     # "\ud800" in a YAML double-quoted string: jsonschema-rs cannot take it, the line says where
     for values, where in (
-        ({"hub": {"db": {"password": "s3cr\ud800et"}}}, "hub.db.password: <hidden: secret> "),
+        ({"hub": {"db": {"password": "s3cr\ud800et"}}}, "hub.db.password: <secret: hidden> "),
         ({"hub": {"config": {"X": {"a": "\ud800"}}}}, "hub.config.X.a: '\\ud800' "),
     ):
         [line] = chartschema.problems(values, chart_schema)

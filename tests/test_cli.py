@@ -258,7 +258,7 @@ def test_a_chart_schema_error_at_a_secret_key_never_shows_the_value(project_dir)
     )
     code, out, err = call("check", "--stack", "s", "--project-dir", str(project_dir))
     assert code == 1 and "98765432123" not in out + err
-    assert "values hub.db.password (stack s): <hidden: secret> is not of type" in err
+    assert "values hub.db.password (stack s): <secret: hidden> is not of type" in err
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,7 @@ def test_the_readme_table_is_the_secrets_table():
     [
         ({}, ["oauthClientSecret"]),
         ({"auth": {"type": "dummy", "allowAll": True}}, ["dummyPassword"]),
-        ({"auth": {"type": "tmp"}}, []),
+        ({"auth": {"type": "tmp", "allowAll": True}}, []),
     ],
 )
 def test_each_secret_is_required_exactly_when_its_rule_says(overrides, needed):

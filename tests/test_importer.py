@@ -357,7 +357,7 @@ def test_committed_prod_stack_matches_the_imported_seed(project_dir):
 )
 def test_z2jh_values_are_found_inside_parent_charts(wrapper, prefix):
     imported = convert(wrapper({"hub": {"config": {"JupyterHub": {"authenticator_class": "tmp"}}}}))
-    assert imported.config["auth"] == {"type": "tmp"}
+    assert imported.config["auth"] == {"type": "tmp", "allowAll": True}
     parents = [line.key for line in imported.report if line.action == "parent"]
     assert parents and not any(key.startswith(prefix) for key in parents)
     assert any(line.key.startswith(f"{prefix}.hub.config") for line in imported.report)

@@ -143,7 +143,9 @@ CORPUS: dict[str, Any] = {
         stack={
             "auth.type": "azuread",
             "auth.options.tenant_id": "0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9",
-            "auth.secretOptions.client_secret": "CLIENT_SECRET",
+            # the keys every OAuth class shares are typed for azuread too (authkeys)
+            "auth.clientId": "6b1f0c3e-1111-4a2b-9c3d-5e6f7a8b9c0d",
+            "auth.secretOptions": MISSING,
             "auth.allowAll": True,  # no allow rule under JupyterHub 1.x: everyone got in
             "https.mode": "offload",  # TLS at the ingress
             "singleuser.storage.storageClass": "longhorn",
@@ -294,8 +296,11 @@ CORPUS: dict[str, Any] = {
         stack={
             "auth.type": "azuread",
             "auth.allowAll": MISSING,
-            "auth.options.allowed_groups": ["data-science", "notebook-users"],
-            "auth.secretOptions.client_secret": "CLIENT_SECRET",
+            # typed for azuread too (authkeys); it reads groups from its own claim
+            "auth.allowedGroups": ["data-science", "notebook-users"],
+            "auth.adminGroups": ["notebook-admins"],
+            "auth.groupsClaim": MISSING,
+            "auth.secretOptions": MISSING,
             "hub.db.url": "postgresql+psycopg2://jupyterhub@postgres.corp.example:5432/jupyterhub",
             "helmValues.hub.replicas": MISSING,  # not a chart key: the schema refuses it
             "helmValues.scheduling.userPods": MISSING,  # a map where the chart wants a word

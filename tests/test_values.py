@@ -65,7 +65,7 @@ VARIANTS = {
     ),
     "google": minimal_config(auth={"type": "google", "clientId": "c", "allowAll": True}),
     "dummy": minimal_config(auth={"type": "dummy", "allowAll": True}),
-    "tmp": minimal_config(auth={"type": "tmp"}),
+    "tmp": minimal_config(auth={"type": "tmp", "allowAll": True}),
     "groups": minimal_config(
         auth={
             **minimal_config()["auth"],
@@ -78,9 +78,9 @@ VARIANTS = {
     "azuread": minimal_config(
         auth={
             "type": "azuread",
+            "clientId": "app-id",
             "allowedUsers": ["ann"],
             "options": {"tenant_id": "t"},
-            "secretOptions": {"client_secret": "AZ_SECRET"},
         }
     ),
     "ldap": minimal_config(
@@ -90,6 +90,7 @@ VARIANTS = {
                 "server_address": "ldap.example.org",
                 "allowed_groups": ["cn=staff,dc=example,dc=org"],
             },
+            "secretOptions": {"lookup_dn_search_password": "LDAP_SEARCH_PASSWORD"},
         }
     ),
     "profiles": minimal_config(
@@ -411,9 +412,10 @@ def test_github_values_carry_no_generic_options():
     }
 
 
-def test_tmp_has_no_callback_and_an_empty_section():
+def test_tmp_has_no_callback_and_lets_its_throwaway_users_in():
     values = values_for(VARIANTS["tmp"])
-    assert values["hub"]["config"]["TmpAuthenticator"] == {}
+    # TmpAuthenticator 1.0 keeps JupyterHub 5's allow_all=False: the stack's allowAll says it
+    assert values["hub"]["config"]["TmpAuthenticator"] == {"allow_all": True, "allowed_users": []}
     assert values["hub"]["extraEnv"] == {}
 
 
@@ -438,28 +440,37 @@ def test_dev_stack_has_its_named_users_and_its_group():
     assert oauth["scope"] == ["openid", "eduperson_entitlement"]
 
 
-def test_an_unmodelled_authenticator_gets_its_section_options_and_only_set_rules():
+def test_another_authenticator_gets_its_section_options_and_only_set_rules():
     values = values_for(VARIANTS["ldap"])
     assert values["hub"]["config"]["JupyterHub"]["authenticator_class"] == "ldap"
     assert values["hub"]["config"]["LDAPAuthenticator"] == {
         "server_address": "ldap.example.org",
         "allowed_groups": ["cn=staff,dc=example,dc=org"],
-    }  # no allow_all: false forced on a class whose default may differ
-    assert values["hub"]["extraEnv"] == {}
+    }  # no typed allow rule stated: no allow_all: false forced on the class
+    # no OAuth client secret for a class that is not an OAuthenticator; only its secret option
+    assert list(values["hub"]["extraEnv"]) == ["LDAP_SEARCH_PASSWORD"]
 
 
 def test_secret_options_become_a_named_extra_config_entry_and_env_refs():
     from up2u_jupyter.values import SECRET_OPTIONS_CONFIG
 
-    values = build_values(load_settings(VARIANTS["azuread"], "test"), SECRETS, ["AZ_SECRET"])
+    env = "LDAP_SEARCH_PASSWORD"
+    values = build_values(load_settings(VARIANTS["ldap"], "test"), SECRETS, [env])
     code = values["hub"]["extraConfig"][SECRET_OPTIONS_CONFIG]
-    assert "c.AzureAdOAuthenticator.client_secret = os.environ['AZ_SECRET']" in code
-    assert values["hub"]["extraEnv"]["AZ_SECRET"]["valueFrom"]["secretKeyRef"]["key"] == (
-        "env-AZ_SECRET"
-    )
+    assert f"c.LDAPAuthenticator.lookup_dn_search_password = os.environ['{env}']" in code
+    assert values["hub"]["extraEnv"][env]["valueFrom"]["secretKeyRef"]["key"] == f"env-{env}"
+    assert "lookup_dn_search_password" not in values["hub"]["config"]["LDAPAuthenticator"]
+
+
+def test_an_oauth_class_gets_its_client_secret_like_generic_oauth():
+    values = build_values(load_settings(VARIANTS["azuread"], "test"), SECRETS)
     section = values["hub"]["config"]["AzureAdOAuthenticator"]
+    assert section["client_id"] == "app-id"
     assert section["oauth_callback_url"] == "https://jupyter.example.org/hub/oauth_callback"
     assert "client_secret" not in section
+    # OAuthenticator reads OAUTH_CLIENT_SECRET for every provider: from the credentials Secret
+    ref = values["hub"]["extraEnv"]["OAUTH_CLIENT_SECRET"]["valueFrom"]["secretKeyRef"]
+    assert ref["key"] == "oauth-client-secret"
 
 
 def test_profiles_render_to_the_profile_list(prod):

@@ -2,9 +2,9 @@
 
 The facts come from ``data/authenticators-<chart>.json`` (written by ``make
 authenticator-catalogue`` from the hub image's pinned packages; see
-``authenticators_catalogue.py``). It is read only when a stack names an authenticator outside the
-five modelled ones or sets ``auth.options``/``auth.secretOptions``, so ``values`` and ``check``
-of the committed stacks never pay for it.
+``authenticators_catalogue.py``): each class's config section, the sections it inherits (so
+which typed keys of ``authkeys`` it takes) and its traits. The file is read once per process and
+a class is built only when a stack asks for it.
 """
 
 import functools
@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import authkeys
+from .authkeys import OAUTHENTICATOR
 from .chart import VERSION
 from .errors import shown_key
 
@@ -22,40 +24,6 @@ CATALOGUE_CHART = VERSION
 """The chart whose hub image the committed catalogue describes."""
 DATA_DIR = Path(__file__).resolve().parent / "data"
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-MODELLED = {
-    "generic-oauth": "GenericOAuthenticator",
-    "github": "GitHubOAuthenticator",
-    "google": "GoogleOAuthenticator",
-    "dummy": "DummyAuthenticator",
-    "tmp": "TmpAuthenticator",
-}
-"""auth.type values with typed keys -> their config section (known without the catalogue)."""
-
-TYPED_TRAITS = {
-    "allow_all": "auth.allowAll",
-    "allowed_users": "auth.allowedUsers",
-    "admin_users": "auth.adminUsers",
-    "client_id": "auth.clientId",
-    "client_secret": "oauthClientSecret",
-    "oauth_callback_url": "domain",
-    "login_service": "auth.loginService",
-    "scope": "auth.scope",
-    "authorize_url": "auth.authorizeUrl",
-    "token_url": "auth.tokenUrl",
-    "userdata_url": "auth.userdataUrl",
-    "username_claim": "auth.usernameClaim",
-    "userdata_params": "auth.userdataParams",
-    "allowed_organizations": "auth.allowedOrganizations",
-    "hosted_domain": "auth.hostedDomain",
-    "auth_state_groups_key": "auth.groupsClaim",
-    "manage_groups": "auth.groupsClaim",
-    "allowed_groups": "auth.allowedGroups",
-    "admin_groups": "auth.adminGroups",
-}
-"""Traits our typed keys render for the modelled types: ``auth.options`` must not set them."""
-ALWAYS_TYPED = ("allow_all", "allowed_users", "admin_users")
-"""Traits typed for every auth.type (JupyterHub's own Authenticator allow rules)."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +74,17 @@ class AuthenticatorClass:
     allow_all_by_default: bool | None
     """Whether it lets every signed-in user in when nothing is set (None: not known)."""
     traits: Mapping[str, Trait]
+    sections: tuple[str, ...] = ()
+    """The config sections it reads, its own first, then every Authenticator it inherits."""
+    user_auth_state_key: str | None = None
+    """OAuth classes: where auth_state keeps the provider's user (``oauth_user``, ``user``)."""
+    groups_key_default: str | None = None
+    """OAuth classes: where groups are read from when nothing is set (AzureAD: ``user.groups``)."""
+
+    @property
+    def oauth(self) -> bool:
+        """Whether it signs in through an OAuth2 provider (client id, secret and callback)."""
+        return OAUTHENTICATOR in self.sections
 
 
 @dataclass(frozen=True)
@@ -116,12 +95,39 @@ class Catalogue:
     pins: Mapping[str, str]
     types: Mapping[str, str]
     """auth.type (an entry point name, or an import path) -> class id."""
-    classes: Mapping[str, AuthenticatorClass]
+    raw_classes: Mapping[str, Any]
+    """Class id -> its catalogue entry as read (``classes`` builds each once)."""
+
+    @functools.cached_property
+    def classes(self) -> Mapping[str, AuthenticatorClass]:
+        """Every class of the image, by class id."""
+        return {key: self.class_by_id(key) for key in self.raw_classes}
 
     def of(self, auth_type: str) -> AuthenticatorClass | None:
         """The class an auth.type names, if the hub image ships it."""
         key = self.types.get(auth_type)
-        return None if key is None else self.classes[key]
+        return None if key is None else self.class_by_id(key)
+
+    def class_by_id(self, key: str) -> AuthenticatorClass:
+        """A class by its ``module:Class`` id (built on first use: most runs need one)."""
+        built = self._built.get(key)
+        if built is None:
+            entry = self.raw_classes[key]
+            built = self._built[key] = AuthenticatorClass(
+                class_id=key,
+                section=entry["section"],
+                distribution=entry["distribution"],
+                allow_all_by_default=entry["allowAllByDefault"],
+                traits={name: Trait(**trait) for name, trait in entry["traits"].items()},
+                sections=tuple(entry["sections"]),
+                user_auth_state_key=entry.get("userAuthStateKey"),
+                groups_key_default=entry.get("groupsKeyDefault") or None,
+            )
+        return built
+
+    @functools.cached_property
+    def _built(self) -> dict[str, AuthenticatorClass]:
+        return {}
 
 
 def catalogue_path(chart: str = CATALOGUE_CHART) -> Path:
@@ -132,34 +138,32 @@ def catalogue_path(chart: str = CATALOGUE_CHART) -> Path:
 def load_catalogue(chart: str = CATALOGUE_CHART) -> Catalogue:
     """The committed catalogue of a chart's hub image (read once per process)."""
     data = json.loads(catalogue_path(chart).read_text(encoding="utf-8"))
-    classes = {
-        key: AuthenticatorClass(
-            class_id=key,
-            section=entry["section"],
-            distribution=entry["distribution"],
-            allow_all_by_default=entry["allowAllByDefault"],
-            traits={name: Trait(**trait) for name, trait in entry["traits"].items()},
-        )
-        for key, entry in data["classes"].items()
-    }
-    return Catalogue(chart=data["chart"], pins=data["pins"], types=data["types"], classes=classes)
+    return Catalogue(
+        chart=data["chart"], pins=data["pins"], types=data["types"], raw_classes=data["classes"]
+    )
 
 
-def section_of(auth_type: str) -> str:
-    """The hub.config section of an auth.type (the catalogue is read only for unmodelled ones)."""
-    modelled = MODELLED.get(auth_type)
-    if modelled is not None:
-        return modelled
+def class_of(auth_type: str) -> AuthenticatorClass:
+    """The class of an auth.type the hub image ships (KeyError for any other)."""
     cls = load_catalogue().of(auth_type)
     if cls is None:
         raise KeyError(auth_type)
-    return cls.section
+    return cls
+
+
+def section_of(auth_type: str) -> str:
+    """The hub.config section of an auth.type: its class name."""
+    return class_of(auth_type).section
+
+
+def is_oauth(auth_type: str) -> bool:
+    """Whether an auth.type signs in through an OAuth2 provider (False for an unknown one)."""
+    cls = load_catalogue().of(auth_type)
+    return cls is not None and cls.oauth
 
 
 def unknown_type_message(auth_type: str) -> str | None:
     """None for an auth.type the hub image ships, else the message with the closest names."""
-    if auth_type in MODELLED:
-        return None
     catalogue = load_catalogue()
     if catalogue.of(auth_type) is not None:
         return None
@@ -173,10 +177,8 @@ def unknown_type_message(auth_type: str) -> str | None:
 
 
 def typed_traits(auth_type: str) -> dict[str, str]:
-    """Trait -> the typed key that renders it, for this auth.type."""
-    if auth_type in MODELLED:
-        return dict(TYPED_TRAITS)
-    return {name: TYPED_TRAITS[name] for name in ALWAYS_TYPED}
+    """Trait -> the typed key that renders it, for this auth.type (``authkeys``)."""
+    return authkeys.typed_traits(class_of(auth_type).sections)
 
 
 def allow_rule_options(options: Mapping[str, Any]) -> list[str]:

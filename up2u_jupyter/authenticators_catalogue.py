@@ -119,7 +119,16 @@ def describe_class(cls: type) -> dict[str, Any]:
         if name in aliases:
             entry["deprecated"] = aliases[name]
         traits[name] = entry
-    return {"section": cls.__name__, "traits": traits}
+    return {"section": cls.__name__, "sections": config_sections(cls), "traits": traits}
+
+
+def config_sections(cls: type) -> list[str]:
+    """The config sections the class reads, most specific first: its own name, then each
+    Authenticator class it inherits from (``c.OAuthenticator.scope`` configures every OAuth
+    class, ``c.Authenticator.admin_users`` every class)."""
+    from jupyterhub.auth import Authenticator  # type: ignore[import-untyped]
+
+    return [k.__name__ for k in cls.__mro__ if issubclass(k, Authenticator)]
 
 
 def class_id(cls: type) -> str:
@@ -175,9 +184,30 @@ def _allow_all_default(cls: type) -> bool | None:
             os.chdir(here)
 
 
+def _groups(cls: type) -> dict[str, Any]:
+    """Where an OAuth class keeps the provider's user in auth_state, and where it reads groups
+    from when nothing is set (``auth_state_groups_key``'s default; AzureAD's is its own)."""
+    key = getattr(cls, "user_auth_state_key", None)
+    if not isinstance(key, str):
+        return {}
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory() as scratch:
+        os.chdir(scratch)
+        try:
+            default = cls().auth_state_groups_key
+        except Exception:
+            default = None
+        finally:
+            os.chdir(here)
+    return {
+        "userAuthStateKey": key,
+        "groupsKeyDefault": default if isinstance(default, str) else None,
+    }
+
+
 def build(pins: Mapping[str, str], chart: str) -> dict[str, Any]:
     """The catalogue of the installed distributions, which must match ``pins`` exactly."""
-    from jupyterhub.auth import Authenticator  # type: ignore[import-untyped]
+    from jupyterhub.auth import Authenticator
 
     installed = {normalize(d.metadata["Name"]): d for d in metadata.distributions()}
     mismatched = [
@@ -231,8 +261,10 @@ def build(pins: Mapping[str, str], chart: str) -> dict[str, Any]:
         entry = describe_class(cls)
         described[key] = {
             "section": entry["section"],
+            "sections": entry["sections"],
             "distribution": normalize(distribution[0]),
             "allowAllByDefault": _allow_all_default(cls),
+            **_groups(cls),
             "traits": entry["traits"],
         }
     return {
@@ -258,8 +290,10 @@ def dumps(catalogue: Mapping[str, Any]) -> str:
             items = list(value.items())
             for i, (cls, entry) in enumerate(items):
                 lines.append(f"    {json.dumps(cls)}: {{")
-                for field in ("section", "distribution", "allowAllByDefault"):
-                    lines.append(f"      {json.dumps(field)}: {json.dumps(entry[field])},")
+                for field in ("section", "sections", "distribution", "allowAllByDefault",
+                              "userAuthStateKey", "groupsKeyDefault"):  # fmt: skip
+                    if field in entry:
+                        lines.append(f"      {json.dumps(field)}: {json.dumps(entry[field])},")
                 lines.append('      "traits": {')
                 traits = list(entry["traits"].items())
                 for j, (name, trait) in enumerate(traits):

@@ -24,9 +24,6 @@ from typing import Any
 PROJECT = "up2u-jupyter"
 """The Pulumi project name, which is also the namespace of every config key."""
 
-OAUTH_TYPES = ("generic-oauth", "github", "google")
-"""Authenticator types that sign in through an OAuth2 provider (client id + secret + callback)."""
-
 
 @dataclass(frozen=True)
 class SecretSpec:
@@ -51,8 +48,8 @@ SECRETS: tuple[SecretSpec, ...] = (
         key="oauthClientSecret",
         secret_key="oauth-client-secret",
         env="OAUTH_CLIENT_SECRET",  # OAuthenticator's own default source for client_secret
-        when="auth.type is an OAuth provider (generic-oauth, github, google)",
-        required=lambda s: s.auth.type in OAUTH_TYPES,
+        when="auth.type is an OAuth provider (generic-oauth, github, azuread, cilogon, ...)",
+        required=lambda s: _oauth(s.auth.type),
         preview="local-preview-client-secret",
     ),
     SecretSpec(
@@ -75,6 +72,8 @@ SECRETS: tuple[SecretSpec, ...] = (
 """The operator-supplied secrets with one value each."""
 
 BY_KEY = {spec.key: spec for spec in SECRETS}
+OAUTH_CLIENT_SECRET, DB_PASSWORD, DUMMY_PASSWORD = (spec.key for spec in SECRETS)
+"""The keys of the table's entries, for the modules that handle one of them specially."""
 
 SECRET_ENV = "secretEnv"
 """The secret map of extra environment variables (NAME -> value) for the hub."""
@@ -84,6 +83,12 @@ SECRET_KEYS = (*BY_KEY, SECRET_ENV)
 """Every top-level secret config key: never read offline, never written to a stack file."""
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+
+
+def _oauth(auth_type: str) -> bool:
+    from .authenticators import is_oauth  # the catalogue: read only when a stack is judged
+
+    return is_oauth(auth_type)
 
 
 def is_secret_key(key: str) -> bool:

@@ -35,8 +35,3 @@ def set_path(tree: dict[str, Any], path: str | Sequence[str], value: Any) -> Non
             child = node[part] = {}
         node = child
     node[last] = value
-
-
-def joined(path: Sequence[Any]) -> str:
-    """A path as one dotted string."""
-    return ".".join(str(part) for part in path)

@@ -36,12 +36,12 @@ def shown_key(part: str) -> str:
 def excerpt(value: Any, secret: bool = False) -> str:
     """A value as an error message may show it: bounded, escaped, maps and secrets summarised."""
     # imported here: secretrule is a leaf module, errors must stay importable from anywhere
-    from .secretrule import redact_url
+    from .secretrule import HIDDEN, redact_url
 
     if value is None:
         return "not set"
     if secret:
-        return "<hidden: secret>"
+        return HIDDEN
     if isinstance(value, Mapping):
         return f"a mapping of {len(value)} key{'s' if len(value) != 1 else ''}"
     if isinstance(value, (list, tuple, set)):

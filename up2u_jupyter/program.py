@@ -10,11 +10,12 @@ from .component import JupyterHub, JupyterHubArgs
 from .credentials import PROJECT, SECRET_ENV, SECRETS
 from .errors import ConfigError, Problem
 from .render import helm_secret_paths, helm_secret_warning
-from .settings import Settings, load_settings
+from .settings import Settings, load_settings, top_level_string_keys
 from .stackfile import StackConfig, split_config
 
-STRING_KEYS = {"namespace", "releaseName", "domain", *credentials.BY_KEY}
-"""Top-level keys whose values are strings; every other value is JSON as Pulumi passes it."""
+STRING_KEYS = {*top_level_string_keys(), *credentials.BY_KEY}
+"""Top-level keys whose values are strings (from the model); every other value is JSON as
+Pulumi passes it."""
 MAX_CONFIG_DEPTH = 64
 """The deepest nesting a config value may have (as yamlio.MAX_DEPTH for stack files)."""
 
@@ -32,12 +33,6 @@ def stack_config(stack: str) -> StackConfig:
     if problems:
         raise ConfigError(stack, problems)
     return split_config(items, stack)
-
-
-def stack_settings(stack: str) -> Settings:
-    """Validate this stack's config as the Pulumi runtime passes it; raise ConfigError."""
-    settings, _ = _validated(stack)
-    return settings
 
 
 def _validated(stack: str) -> tuple[Settings, StackConfig]:

@@ -6,14 +6,12 @@ from typing import Any
 
 from . import credentials
 from .errors import shown_key
-from .secretrule import leaf, replace_leaf, secret_leaves
+from .secretrule import HIDDEN, leaf, replace_leaf, secret_leaves
 from .settings import Settings
 from .values import ChartSecrets, build_values
 
 PLACEHOLDER = "<secret: generated at deploy time>"
 """Stands in for the chart secrets pulumi-random generates when the stack is deployed."""
-HIDDEN = "<secret: hidden>"
-"""Replaces a secret-looking value of helmValues in printed values (see helm_secret_paths)."""
 
 
 def offline_values(settings: Settings, secret_env: Collection[str] = ()) -> dict[str, Any]:

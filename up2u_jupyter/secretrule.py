@@ -13,6 +13,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+HIDDEN = "<secret: hidden>"
+"""What every output shows in place of a value the rule finds (values, diff, errors)."""
+
 _SECRET_WORDS = {"secret", "token", "password", "passwd", "pwd", "passphrase", "credentials"}
 _KEY_QUALIFIERS = {
     "api", "crypt", "private", "secret", "access", "signing", "encryption", "ssh", "client",

@@ -10,18 +10,13 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from . import authenticators, credentials
+from . import authenticators, authkeys, credentials
 from .chart import HUB_PORT, deep_merge
-from .credentials import OAUTH_TYPES
 from .quantity import parse_quantity
 from .settings import PROFILE_ENV, Image, Profile, ResourceRequirements, Settings
 
-AUTHENTICATOR_CLASSES = authenticators.MODELLED
-"""The modelled auth.types -> their config section (every other: ``authenticators.section_of``)."""
 SECRET_OPTIONS_CONFIG = "up2u-auth-secret-options"
 """The hub.extraConfig entry that reads auth.secretOptions from the hub's environment."""
-GROUPS_AUTH_STATE_KEY = "oauth_user"
-"""Where OAuthenticator keeps the userinfo answer in auth_state (its ``user_auth_state_key``)."""
 DUMMY_PASSWORD_CONFIG = "import os\nc.DummyAuthenticator.password = os.environ['DUMMY_PASSWORD']"
 """DummyAuthenticator has no environment default for its password: read it from the Secret."""
 
@@ -83,7 +78,7 @@ def metrics_secret_name(settings: Settings) -> str:
 
 def callback_url(settings: Settings) -> str | None:
     """The OAuth redirect URL operators register with the identity provider."""
-    if settings.domain is None or settings.auth.type not in OAUTH_TYPES:
+    if settings.domain is None or not authenticators.is_oauth(settings.auth.type):
         return None
     return f"{public_scheme(settings)}://{settings.domain}/hub/oauth_callback"
 
@@ -245,69 +240,56 @@ def _hub_config(settings: Settings, secrets: ChartSecrets) -> dict[str, Any]:
 
 
 def _authenticator(settings: Settings) -> dict[str, Any]:
+    """The class's section: each typed key that applies to it (``authkeys``), then options.
+
+    A key is written when the stack sets it, or when Up2U has a default for the class (scope
+    ``[openid]`` for generic-oauth). The allow rules are written together as soon as the stack
+    names any: then they, not a class default (firstuse lets everyone in), decide.
+    """
     auth = settings.auth
-    if auth.type not in AUTHENTICATOR_CLASSES:
-        return _other_authenticator(settings)
-    if auth.type == "tmp":
-        # everyone gets a temporary user: there is nothing to configure but the options
-        return dict(auth.options)
-    section: dict[str, Any] = {
-        "allow_all": auth.allow_all,
-        "allowed_users": list(auth.allowed_users),
-    }
-    if auth.type in OAUTH_TYPES:
-        # The client secret is read from OAUTH_CLIENT_SECRET (hub.extraEnv), never set here.
-        section |= {"client_id": auth.client_id, "oauth_callback_url": callback_url(settings)}
-        if auth.effective_login_service is not None:
-            section["login_service"] = auth.effective_login_service
-        if auth.effective_scope is not None:
-            section["scope"] = list(auth.effective_scope)
-    if auth.type == "generic-oauth":
-        section |= {
-            "authorize_url": auth.authorize_url,
-            "token_url": auth.token_url,
-            "userdata_url": auth.userdata_url,
-            "username_claim": auth.username_claim,
-            "userdata_params": dict(auth.userdata_params),
-        }
-    elif auth.type == "github":
-        section["allowed_organizations"] = list(auth.allowed_organizations)
-    elif auth.type == "google":
-        section["hosted_domain"] = list(auth.hosted_domain)
-    if auth.groups_claim is not None:
-        # OAuthenticator 17 reads groups from auth_state (claim_groups_key is deprecated) and
-        # honours group rules only with manage_groups, which also mirrors the provider's
-        # groups into JupyterHub groups at each sign-in.
+    sections = auth.sections
+    section: dict[str, Any] = {}
+    states_rules = "allow_all" in auth.model_fields_set or any(
+        getattr(auth, name) for name in authkeys.ALLOW_RULES
+    )
+    for row in authkeys.keys_for(sections):
+        if row.attribute is None:
+            if row.traits == ("oauth_callback_url",) and settings.domain is not None:
+                section["oauth_callback_url"] = callback_url(settings)
+            continue  # the client secret never enters the values
+        if row.attribute == "admin_users":
+            continue  # rendered in the Authenticator section, which every class reads
+        if row.attribute in ("allow_all", "allowed_users"):
+            if states_rules:
+                section[row.attribute] = _plain(getattr(auth, row.attribute))
+            continue
+        if row.attribute in ("groups_claim", "allowed_groups", "admin_groups"):
+            continue
+        if row.attribute in auth.model_fields_set:
+            section[row.traits[0]] = _plain(getattr(auth, row.attribute))
+        elif (default := authkeys.default_for(row, sections)) is not None:
+            section[row.traits[0]] = _plain(default)
+    if auth.groups_claim is not None or auth.allowed_groups or auth.admin_groups:
+        # group rules count only with manage_groups (OAuthenticator 17), which also mirrors
+        # the provider's groups into JupyterHub groups at each sign-in
         section |= {
             "manage_groups": True,
-            "auth_state_groups_key": f"{GROUPS_AUTH_STATE_KEY}.{auth.groups_claim}",
             "allowed_groups": list(auth.allowed_groups),
             "admin_groups": list(auth.admin_groups),
         }
+        if auth.groups_claim is not None:
+            user_key = authenticators.class_of(auth.type).user_auth_state_key
+            section["auth_state_groups_key"] = f"{user_key}.{auth.groups_claim}"
     return section | dict(auth.options)
 
 
-def _other_authenticator(settings: Settings) -> dict[str, Any]:
-    """An authenticator outside the modelled five: its options, plus the allow rules."""
-    auth = settings.auth
-    section: dict[str, Any] = {}
-    # Only what the stack set: such a class may let everyone in by default (firstuse does),
-    # and an explicit allow_all: false would change that behaviour.
-    if "allow_all" in auth.model_fields_set:
-        section["allow_all"] = auth.allow_all
-    if auth.allowed_users:
-        section["allowed_users"] = list(auth.allowed_users)
-    cls = authenticators.load_catalogue().of(auth.type)
-    url = _other_callback_url(settings)
-    if cls is not None and "oauth_callback_url" in cls.traits and url is not None:
-        section["oauth_callback_url"] = url
-    return section | dict(auth.options)
-
-
-def _other_callback_url(settings: Settings) -> str | None:
-    if settings.domain is None:
-        return None
-    return f"{public_scheme(settings)}://{settings.domain}/hub/oauth_callback"
+def _plain(value: Any) -> Any:
+    """A copy of a settings value as plain data (lists and maps of the frozen model)."""
+    if isinstance(value, list | tuple):
+        return list(value)
+    if isinstance(value, dict):
+        return dict(value)
+    return value
 
 
 def _extra_config(settings: Settings) -> dict[str, str]:
@@ -356,11 +338,11 @@ def _singleuser(settings: Settings) -> dict[str, Any]:
     if user.image is not None:
         values["image"] = _image(user.image)
     if settings.profiles:
-        values["profileList"] = [_profile(settings, profile) for profile in settings.profiles]
+        values["profileList"] = [_profile(profile) for profile in settings.profiles]
     return values
 
 
-def _profile(settings: Settings, profile: Profile) -> dict[str, Any]:
+def _profile(profile: Profile) -> dict[str, Any]:
     """A KubeSpawner 7 ``profile_list`` entry: what the profile sets, over the singleuser values.
 
     KubeSpawner replaces each overridden trait but merges dicts, so ``environment`` adds the

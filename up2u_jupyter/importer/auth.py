@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from pydantic.alias_generators import to_camel
+
+from .. import authkeys
+from ..authenticators import is_oauth
 from ..chart import env_items
+from ..credentials import DUMMY_PASSWORD, OAUTH_CLIENT_SECRET
 from ..errors import excerpt
 from ..secretrule import is_secret_name
 from .history import (
@@ -23,8 +28,6 @@ from .history import (
     CHART_LDAP_OPTIONS,
     CLASS_NAMES,
     DEFAULT_AUTHENTICATOR,
-    MODELLED_TRAITS,
-    OAUTH_CLASS_TYPES,
     PARENT_AUTHENTICATORS,
     REMOVED_TRAITS,
     RENAMED_TRAITS,
@@ -426,7 +429,7 @@ def _decide_type(c: Conversion, gathered: _Auth, chosen: str | None) -> None:
 def _applicable(gathered: _Auth) -> list[tuple[str, dict[str, Option]]]:
     """The gathered sections that configure the running class, lowest precedence first."""
     kind_ = gathered.type or ""
-    oauth = kind_ in OAUTH_CLASS_TYPES
+    oauth = is_oauth(kind_)
     own = section_of(kind_)
     order = ["Authenticator", "LocalAuthenticator"] + (["OAuthenticator"] if oauth else [])
     applicable = [(name, gathered.sections[name]) for name in order if name in gathered.sections]
@@ -494,10 +497,14 @@ def _convert_options(c: Conversion, gathered: _Auth) -> None:
 
 
 def _typed(kind_: str) -> dict[str, str]:
-    typed = dict(MODELLED_TRAITS["*"])
-    if kind_ in ("generic-oauth", "github", "google"):
-        typed |= MODELLED_TRAITS["oauth"]
-    return typed | MODELLED_TRAITS.get(kind_, {})
+    """Trait -> the ``auth.*`` key that sets it for this type (``authkeys``)."""
+    from ..authenticators import class_of
+
+    return {
+        row.traits[0]: to_camel(row.attribute)
+        for row in authkeys.keys_for(class_of(kind_).sections)
+        if row.attribute is not None
+    }
 
 
 def _convert_trait(
@@ -511,7 +518,7 @@ def _convert_trait(
         host = _host(value)
         c.hint_domain(host)
         c.callback_scheme = _scheme(value)
-        if kind_ in ("generic-oauth", "github", "google"):
+        if is_oauth(kind_):
             c.note(where, "mapped", "-> domain (the callback URL is derived from it)")
             return
     known = _class_traits(kind_)
@@ -523,16 +530,24 @@ def _convert_trait(
         return
     if isinstance(value, set | frozenset | tuple):
         value = sorted(value, key=str)
-    if trait == "manage_groups" and kind_ == "generic-oauth":
-        if value and "groupsClaim" not in c.auth:
+    if trait == "auth_state_groups_key" and isinstance(value, str) and is_oauth(kind_):
+        _groups_key(c, kind_, value, where, also)
+        return
+    if trait == "manage_groups" and is_oauth(kind_):
+        if value and "groupsClaim" not in c.auth and _groups_claim_needed(kind_):
             c.note(
                 where,
                 "dropped",
-                "generic-oauth takes groups from a userinfo claim: set "
+                f"{kind_} takes groups from a userinfo claim: set "
                 "--set auth.groupsClaim=CLAIM to keep managing groups",
             )
         else:
-            c.note(where, "dropped", "auth.groupsClaim turns group management on")
+            c.note(
+                where,
+                "dropped",
+                "the typed group keys (auth.groupsClaim, auth.allowedGroups, "
+                "auth.adminGroups) turn group management on",
+            )
         return
     if trait in typed:
         if trait == "hosted_domain" and isinstance(value, str):
@@ -555,6 +570,36 @@ def _convert_trait(
     c.note(where, "mapped", f"-> auth.options.{trait}{'; ' + also if also else ''}")
 
 
+def _groups_claim_needed(kind_: str) -> bool:
+    """Whether the class needs auth.groupsClaim to find groups (AzureAD reads its own)."""
+    from ..authenticators import class_of
+
+    cls = class_of(kind_)
+    asked = set(cls.sections) & set(authkeys.GROUPS_CLAIM_ASKED_BY)
+    return cls.groups_key_default is None or bool(asked)
+
+
+def _groups_key(c: Conversion, kind_: str, value: str, where: KeyPath, also: str) -> None:
+    """auth_state_groups_key ``<user key>.<claim>`` -> auth.groupsClaim ``<claim>``."""
+    from ..authenticators import class_of
+
+    cls = class_of(kind_)
+    prefix = f"{cls.user_auth_state_key}."
+    if where[-1].rpartition(".")[2] in ("claim_groups_key", "groups_key"):
+        # the pre-16 names held the claim itself, not a path into auth_state
+        c.put("auth.groupsClaim", value, where, also)
+    elif value == cls.groups_key_default and not _groups_claim_needed(kind_):
+        c.note(where, "dropped", f"{cls.section}'s own default, which applies anyway")
+    elif value.startswith(prefix) and len(value) > len(prefix):
+        c.put("auth.groupsClaim", value.removeprefix(prefix), where, also)
+    else:
+        c.problem(
+            f"{c.where(where)}: groups are read from {excerpt(value)}, outside the user record "
+            f"({cls.user_auth_state_key}) whose claims auth.groupsClaim names; pick the claim "
+            "with --set auth.groupsClaim=CLAIM, or read groups in hub.extraConfig"
+        )
+
+
 def _class_traits(kind_: str) -> dict[str, Any]:
     """The traits of the class an auth.type names, from the hub image's catalogue."""
     from ..authenticators import load_catalogue
@@ -567,11 +612,11 @@ def _secret_trait(c: Conversion, kind_: str, trait: str, value: Any, where: KeyP
     if value in (None, "", [], {}):
         c.note(where, "dropped", "empty")
         return
-    if trait == "client_secret" and kind_ in ("generic-oauth", "github", "google"):
-        c.secret("oauthClientSecret", where)
+    if trait == "client_secret" and is_oauth(kind_):
+        c.secret(OAUTH_CLIENT_SECRET, where)
         return
     if trait == "password" and kind_ == "dummy":
-        c.secret("dummyPassword", where)
+        c.secret(DUMMY_PASSWORD, where)
         return
     if not isinstance(value, str):
         c.note(
@@ -608,8 +653,17 @@ def _allow_rule(c: Conversion, gathered: _Auth) -> None:
     kind_ = gathered.type or ""
     auth = c.auth
     options = auth.get("options", {})
-    if kind_ == "tmp":
-        return  # tmp lets everyone in as a new user: that is what it is for
+    if kind_ == "tmp" and "allowAll" not in auth:
+        # tmp lets everyone in as a new user: that is what it is for. TmpAuthenticator 1.0
+        # keeps JupyterHub 5's allow_all=False, so that now has to be said.
+        auth["allowAll"] = True
+        c.note(
+            "auth.allowAll",
+            "added",
+            "tmp gives every visitor a throwaway user; under JupyterHub 5 it lets them in "
+            "only with allow_all, so auth.allowAll: true keeps the old hub's behaviour",
+        )
+        return
     if kind_ == "null" and not auth.get("allowedUsers"):
         auth["allowAll"] = True
         c.note(
@@ -637,7 +691,7 @@ def _allow_rule(c: Conversion, gathered: _Auth) -> None:
     ]
     if explicit is False or rules:
         return
-    oauth = kind_ in OAUTH_CLASS_TYPES
+    oauth = is_oauth(kind_)
     era = c.era
     everyone = (
         None

@@ -226,37 +226,6 @@ SINGLEUSER_CMD = {
 # --- authenticators -------------------------------------------------------------------------
 
 _LTI11 = "ltiauthenticator.lti11.auth.LTI11Authenticator"
-_LTI13 = "ltiauthenticator.lti13.auth.LTI13Authenticator"
-
-SHIPPED_AUTHENTICATORS: dict[str, str] = {
-    # oauthenticator 17.4
-    "auth0": "oauthenticator.auth0.Auth0OAuthenticator",
-    "azuread": "oauthenticator.azuread.AzureAdOAuthenticator",
-    "bitbucket": "oauthenticator.bitbucket.BitbucketOAuthenticator",
-    "cilogon": "oauthenticator.cilogon.CILogonOAuthenticator",
-    "generic-oauth": "oauthenticator.generic.GenericOAuthenticator",
-    "github": "oauthenticator.github.GitHubOAuthenticator",
-    "gitlab": "oauthenticator.gitlab.GitLabOAuthenticator",
-    "globus": "oauthenticator.globus.GlobusOAuthenticator",
-    "google": "oauthenticator.google.GoogleOAuthenticator",
-    "mediawiki": "oauthenticator.mediawiki.MWOAuthenticator",
-    "openshift": "oauthenticator.openshift.OpenShiftOAuthenticator",
-    # jupyterhub 5.5
-    "dummy": "jupyterhub.auth.DummyAuthenticator",
-    "null": "jupyterhub.auth.NullAuthenticator",
-    "pam": "jupyterhub.auth.PAMAuthenticator",
-    "shared-password": "jupyterhub.authenticators.shared.SharedPasswordAuthenticator",
-    # the other authenticator packages of the hub image
-    "ldapauthenticator": "ldapauthenticator.LDAPAuthenticator",
-    "native": "nativeauthenticator.NativeAuthenticator",
-    "firstuseauthenticator": "firstuseauthenticator.FirstUseAuthenticator",
-    "tmp": "tmpauthenticator.TmpAuthenticator",
-    # no entry point: named by import path
-    **{path: path for path in (_LTI11, _LTI13, "hmacauthenticator.HMACAuthenticator")},
-}
-"""auth.type (the entry point name, or the import path when the package declares none) -> the
-class the z2jh 4.4.0 hub image runs for it."""
-
 AUTHENTICATOR_ALIASES: dict[str, str] = {
     # entry point names the packages also declare
     "ldap": "ldapauthenticator",
@@ -288,6 +257,24 @@ AUTHENTICATOR_ALIASES: dict[str, str] = {
 }
 """Names and class paths old files use -> auth.type (see SHIPPED_AUTHENTICATORS)."""
 
+
+def _shipped() -> dict[str, str]:
+    from ..authenticators import load_catalogue
+
+    catalogue = load_catalogue(TARGET_CHART)
+    return {
+        name: class_id.replace(":", ".")
+        for name, class_id in catalogue.types.items()
+        # one name per class: the alias table names the one a converted stack uses, and the
+        # local-* variants need local accounts a hub pod does not have
+        if AUTHENTICATOR_ALIASES.get(name, name) == name and not name.startswith("local-")
+    }
+
+
+SHIPPED_AUTHENTICATORS = _shipped()
+"""auth.type -> the class (``module.Class``) the z2jh hub image runs for it: the catalogue's
+types (``data/authenticators-<chart>.json``), one name per class."""
+
 CLASS_NAMES = {path.rpartition(".")[2]: name for name, path in SHIPPED_AUTHENTICATORS.items()}
 """Bare class names (``c.JupyterHub.authenticator_class = GitHubOAuthenticator`` after an
 import in extraConfig) -> auth.type."""
@@ -295,14 +282,6 @@ CLASS_NAMES |= {
     "LocalAzureAdOAuthenticator": "azuread",
     "LTIAuthenticator": CLASS_NAMES["LTI11Authenticator"],
 }
-
-MODELLED_TYPES = ("generic-oauth", "github", "google", "dummy", "tmp")
-"""auth.type values with typed stack keys (the rest use auth.options)."""
-
-OAUTH_CLASS_TYPES = frozenset(
-    name for name, path in SHIPPED_AUTHENTICATORS.items() if path.startswith("oauthenticator.")
-)
-"""auth.type values that sign in through an OAuth2 provider."""
 
 DEFAULT_AUTHENTICATOR = "dummy"
 """What every chart version runs when the file names no authenticator."""
@@ -431,33 +410,6 @@ ALLOW_RULE_TRAITS = frozenset(
 RESTRICTING_TRAITS = frozenset({"hosted_domain", "identity_provider"})
 """Traits that narrow who can sign in without letting anyone in on their own (OAuthenticator
 16+); before 16 everyone they let through got in."""
-
-MODELLED_TRAITS: dict[str, dict[str, str]] = {
-    "*": {
-        "allow_all": "allowAll",
-        "allowed_users": "allowedUsers",
-        "admin_users": "adminUsers",
-    },
-    "oauth": {
-        "client_id": "clientId",
-        "login_service": "loginService",
-        "scope": "scope",
-    },
-    "generic-oauth": {
-        "authorize_url": "authorizeUrl",
-        "token_url": "tokenUrl",
-        "userdata_url": "userdataUrl",
-        "username_claim": "usernameClaim",
-        "userdata_params": "userdataParams",
-        "auth_state_groups_key": "groupsClaim",
-        "allowed_groups": "allowedGroups",
-        "admin_groups": "adminGroups",
-    },
-    "github": {"allowed_organizations": "allowedOrganizations"},
-    "google": {"hosted_domain": "hostedDomain"},
-}
-"""Traits the stack's typed ``auth.*`` keys set, per auth.type (``*``: every type; ``oauth``:
-the three modelled OAuth types)."""
 
 GENERATED_ENV = {
     "JUPYTERHUB_CRYPT_KEY": "auth-state key",

@@ -3,7 +3,7 @@
 import re
 from typing import Any
 
-from ..credentials import valid_env_name
+from ..credentials import DB_PASSWORD, valid_env_name
 from ..secretrule import is_secret_env, strip_url_secrets, url_has_secret
 from .extraconfig import Snippet, analyse, read_from_environment, secret_assignments
 from .model import Conversion, kind
@@ -185,7 +185,7 @@ def convert_database(c: Conversion) -> None:
             where = c.where(("hub", "db", "url"))
             if modelled:
                 c.secret(
-                    "dbPassword",
+                    DB_PASSWORD,
                     ("hub", "db", "url"),
                     value_is=f"the password in {where}",
                     how="the URL is kept without the password"
@@ -206,7 +206,7 @@ def convert_database(c: Conversion) -> None:
         c.note(("hub", "db", "url"), "dropped", "empty" if url == "" else f"{kind(url)}, not a URL")
     if password not in (None, ""):
         if modelled:
-            c.secret("dbPassword", ("hub", "db", "password"))
+            c.secret(DB_PASSWORD, ("hub", "db", "password"))
         else:
             _db_url_from_env(
                 c,

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from .. import credentials
 from ..chart import string_environment
-from ..credentials import OAUTH_TYPES
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -87,7 +86,8 @@ def local_plan(
     Every decision reads the values (what the chart's hub would read), not the settings, so
     that values passed through ``helmValues`` count as they do on the cluster.
     """
-    from ..values import AUTHENTICATOR_CLASSES, ChartSecrets, build_values
+    from ..authenticators import is_oauth, section_of
+    from ..values import ChartSecrets, build_values
 
     # generated per run, as pulumi-random does per stack
     chart_secrets = ChartSecrets(*(secrets.token_hex(32) for _ in range(4)))
@@ -97,7 +97,8 @@ def local_plan(
     )
     authenticator = values["hub"]["config"].get("JupyterHub", {}).get("authenticator_class")
     if authenticator not in PREVIEWABLE:
-        where = f"at {authenticator.title()}" if authenticator in OAUTH_TYPES else "elsewhere"
+        known = isinstance(authenticator, str) and is_oauth(authenticator)
+        where = f"at {authenticator.title()}" if known else "elsewhere"
         raise PreviewError(
             f"auth.type {authenticator} signs in {where}, which the preview cannot reach; "
             "preview a generic-oauth, dummy or tmp stack"
@@ -123,7 +124,7 @@ def local_plan(
     plan.lab_theme, theme_swap = _lab_theme(values)
     swaps.append(theme_swap)
     if authenticator == "generic-oauth":
-        section = values["hub"]["config"].setdefault(AUTHENTICATOR_CLASSES[authenticator], {})
+        section = values["hub"]["config"].setdefault(section_of(authenticator), {})
         deployed_at = section.get("authorize_url")
         oidc = f"http://{HOST}:{ports.oidc}"
         section |= {
@@ -140,7 +141,8 @@ def local_plan(
         plan.oidc = True
         plan.provider_users = provider_users(section)
     for spec in credentials.SECRETS:
-        if spec.required(settings) and spec.preview is not None and spec.key != "oauthClientSecret":
+        shown = spec.key != credentials.OAUTH_CLIENT_SECRET  # said with the provider above
+        if spec.required(settings) and spec.preview is not None and shown:
             swaps.append(f"{spec.key} -> {spec.preview!r}")
     if env_names:
         swaps.append(f"secretEnv {', '.join(env_names)} -> local stand-ins (preview-<name>)")

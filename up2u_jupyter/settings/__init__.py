@@ -18,6 +18,7 @@ from .models import (
     Singleuser,
     profile_problems,
     profile_resources,
+    top_level_string_keys,
 )
 from .problems import load_settings
 
@@ -35,4 +36,5 @@ __all__ = [
     "load_settings",
     "profile_problems",
     "profile_resources",
+    "top_level_string_keys",
 ]

@@ -10,8 +10,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
 from pydantic.alias_generators import to_camel
 
-from .. import authenticators, chart, credentials
-from ..credentials import OAUTH_TYPES
+from .. import authenticators, authkeys, chart, credentials
 from ..quantity import parse_quantity
 from ..secretrule import url_has_secret
 from .fields import (
@@ -146,30 +145,13 @@ class Hub(Model):
     db: HubDb = HubDb()
 
 
-_ONLY_FOR: dict[str, tuple[str, ...]] = {
-    "client_id": OAUTH_TYPES,
-    "authorize_url": ("generic-oauth",),
-    "token_url": ("generic-oauth",),
-    "userdata_url": ("generic-oauth",),
-    "username_claim": ("generic-oauth",),
-    "userdata_params": ("generic-oauth",),
-    "scope": OAUTH_TYPES,
-    "login_service": OAUTH_TYPES,
-    "allowed_organizations": ("github",),
-    "hosted_domain": ("google",),
-    "groups_claim": ("generic-oauth",),
-    "allowed_groups": ("generic-oauth",),
-    "admin_groups": ("generic-oauth",),
-}
-
-
 class Auth(Model):
     """How users sign in: single sign-on through OpenID Connect (eduTEAMS for Up2U) by default.
 
-    ``github``, ``google``, ``dummy`` and ``tmp`` are the chart's other built-in authenticators,
-    there for stacks migrated from old values files; protected stacks cannot use dummy or tmp.
-    Any other authenticator the hub image ships is configured through ``options`` (checked
-    against the catalogue, ``authenticators.py``) and ``secretOptions`` (read from secretEnv).
+    ``type`` is any authenticator the hub image ships. The typed keys work for every class that
+    inherits the trait they set (``authkeys``: ``clientId`` for every OAuth class); the rest of
+    a class's traits go through ``options`` (checked against the catalogue) and
+    ``secretOptions`` (read from secretEnv). Protected stacks cannot use dummy or tmp.
     """
 
     type: AuthType = "generic-oauth"
@@ -178,7 +160,7 @@ class Auth(Model):
     authorize_url: HttpsUrl | None = None
     token_url: HttpsUrl | None = None
     userdata_url: HttpsUrl | None = None
-    username_claim: NonEmptyStr = "sub"
+    username_claim: NonEmptyStr | None = None
     scope: list[NonEmptyStr] | None = None
     userdata_params: dict[str, str] = {}
     allowed_organizations: list[NonEmptyStr] = []
@@ -193,34 +175,57 @@ class Auth(Model):
     secret_options: dict[str, str] = {}
 
     @property
+    def sections(self) -> tuple[str, ...]:
+        """The config sections of the class ``type`` names, its own first."""
+        return authenticators.class_of(self.type).sections
+
+    def effective(self, field: str) -> Any:
+        """A typed key's value: as set, else Up2U's default for this class (``authkeys``),
+        else the field's own default."""
+        if field in self.model_fields_set:
+            return getattr(self, field)
+        default = authkeys.default_for(authkeys.BY_FIELD[field], self.sections)
+        return getattr(self, field) if default is None else default
+
+    @property
     def effective_login_service(self) -> str | None:
         """The login button's provider name: ``SSO`` for generic-oauth unless set."""
-        if self.login_service is None and self.type == "generic-oauth":
-            return "SSO"
-        return self.login_service
+        value: str | None = self.effective("login_service")
+        return value
 
     @property
     def effective_scope(self) -> list[str] | None:
         """Scopes requested: ``[openid]`` for generic-oauth unless set."""
-        if self.scope is None and self.type == "generic-oauth":
-            return ["openid"]
-        return self.scope
+        value: list[str] | None = self.effective("scope")
+        return value
+
+    @property
+    def effective_username_claim(self) -> str | None:
+        """The claim that becomes the user name: ``sub`` for generic-oauth unless set."""
+        value: str | None = self.effective("username_claim")
+        return value
 
     @model_validator(mode="after")
     def _fields_fit_the_type(self) -> "Auth":
+        sections = self.sections
         for name in sorted(self.model_fields_set):
-            allowed_types = _ONLY_FOR.get(name)
-            if allowed_types is not None and self.type not in allowed_types:
+            row = authkeys.BY_FIELD.get(name)
+            if row is not None and not authkeys.applies(row, sections):
                 raise RuleError(
                     to_camel(name),
-                    f"only used with auth.type {' or '.join(allowed_types)}, not {self.type}; "
-                    "remove it",
+                    f"sets {row.owner}.{'/'.join(row.traits)}, which auth.type {self.type} "
+                    f"({sections[0]}) does not have; remove it",
                 )
         return self
 
     @model_validator(mode="after")
     def _groups_need_their_claim(self) -> "Auth":
-        if (self.allowed_groups or self.admin_groups) and self.groups_claim is None:
+        if not (self.allowed_groups or self.admin_groups) or self.groups_claim is not None:
+            return self
+        cls = authenticators.class_of(self.type)
+        if cls.groups_key_default is None or set(cls.sections) & set(
+            authkeys.GROUPS_CLAIM_ASKED_BY
+        ):
             raise RuleError(
                 "groupsClaim",
                 "auth.allowedGroups and auth.adminGroups need the userinfo claim that lists a "
@@ -239,20 +244,22 @@ class Auth(Model):
             self.admin_groups,
             authenticators.allow_rule_options(self.options),
         ]
-        if any(rules) or self.type == "tmp" or self._lets_everyone_in_by_default():
+        # no exception for tmp: TmpAuthenticator 1.0 keeps JupyterHub 5's allow_all=False, so
+        # without auth.allowAll it refuses every throwaway user it makes
+        if any(rules) or self._lets_everyone_in_by_default():
             return self
+        groups = authkeys.applies(authkeys.BY_FIELD["allowed_groups"], self.sections)
         raise ValueError(
             "no allow rule, so nobody could log in; set auth.allowAll: true, "
             "or list users in auth.allowedUsers or auth.adminUsers"
-            + (", or groups in auth.allowedGroups" if self.type == "generic-oauth" else "")
+            + (", or groups in auth.allowedGroups" if groups else "")
         )
 
     def _lets_everyone_in_by_default(self) -> bool:
-        """An unmodelled authenticator whose own default is allow_all (e.g. firstuse)."""
-        if self.type in authenticators.MODELLED:
-            return False
-        cls = authenticators.load_catalogue().of(self.type)
-        return cls is not None and cls.allow_all_by_default is True
+        """A class whose own default is allow_all (firstuse). DummyAuthenticator's is too, but
+        its password is shared: a dummy stack says who may sign in."""
+        cls = authenticators.class_of(self.type)
+        return cls.allow_all_by_default is True and cls.section != "DummyAuthenticator"
 
 
 class LimitGuarantee(Model):
@@ -464,7 +471,7 @@ class Settings(Model):
         """Rules that span several top-level keys, as (key, value, message) triples."""
         found: list[tuple[str, Any, str]] = []
         kind = self.auth.type
-        if kind in OAUTH_TYPES and self.domain is None:
+        if authenticators.is_oauth(kind) and self.domain is None:
             found.append(
                 (
                     "domain",
@@ -473,11 +480,9 @@ class Settings(Model):
                     "callback URL; set domain, e.g. jupyter.up2u.example.org",
                 )
             )
-        needed = {"generic-oauth": ("client_id", "authorize_url", "token_url", "userdata_url")}
-        for field in needed.get(kind, ("client_id",) if kind in OAUTH_TYPES else ()):
-            if getattr(self.auth, field) is None:
-                key = f"auth.{to_camel(field)}"
-                found.append((key, None, f"auth.type {kind} needs {key}; set it"))
+        for row in authkeys.required_for(self.auth.sections):
+            if row.attribute is not None and getattr(self.auth, row.attribute) is None:
+                found.append((row.key, None, f"auth.type {kind} needs {row.key}; set it"))
         found += [
             (key, HIDDEN_VALUE if secret else value, message)
             for key, value, message, secret in authenticators.option_problems(
@@ -537,6 +542,23 @@ class Settings(Model):
 
     def _profile_problems(self) -> list[tuple[str, Any, str]]:
         return profile_problems(self.singleuser, self.profiles)
+
+
+def top_level_string_keys() -> list[str]:
+    """The top-level config keys whose value is a string (Pulumi passes them unquoted)."""
+
+    def is_str(annotation: Any) -> bool:
+        # str, Annotated[str, ...] (its __origin__ is str), or either of them | None
+        if getattr(annotation, "__origin__", annotation) is str:
+            return True
+        args = getattr(annotation, "__args__", ())
+        return bool(args) and all(is_str(a) or a is type(None) for a in args)
+
+    return sorted(
+        field.alias or name
+        for name, field in Settings.model_fields.items()
+        if is_str(field.annotation)
+    )
 
 
 def profile_resources(user: Singleuser, profile: Profile) -> tuple[LimitGuarantee, LimitGuarantee]:
