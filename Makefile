@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
 
-.PHONY: install test ci lint unit values check diff values-diff health policy-venv image-matrix hadolint \
+.PHONY: install test ci lint unit values check reference diff values-diff health policy-venv image-matrix hadolint \
 	preview preview-deps theme-wheel bench-preview authenticator-catalogue clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -76,6 +76,10 @@ values: install
 
 check: install
 	@$(PY) -m up2u_jupyter check --stack $(STACK)
+
+## reference: rewrite docs/reference.md's config reference from the models' field docstrings
+reference: install
+	$(PY) -m up2u_jupyter.reference
 
 ## diff: what a stack's values change since BASE (default origin/main)
 BASE ?= origin/main

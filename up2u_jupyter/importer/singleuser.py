@@ -5,6 +5,7 @@ from typing import Any
 
 from ..quantity import QuantityError, parse_quantity
 from ..secretrule import is_secret_env
+from ..settings.models import PROFILE_ENV
 from .history import SINGLEUSER_CMD, STORAGE_TYPES_REMOVED
 from .model import Conversion, kind
 
@@ -265,7 +266,14 @@ def _profile(entry: Any, index: int, slugs: set[str]) -> dict[str, Any] | str:
             for k, v in env.items()
         ):
             return "has an environment that is not plain text (or holds a secret)"
-        profile["extraEnv"] = env
+        env = dict(env)
+        # a values file this program rendered (helm get values of an Up2U stack) carries the
+        # variable the stack sets itself: the slug it names is the profile's own
+        ours = env.pop(PROFILE_ENV, profile["slug"])
+        if ours != profile["slug"]:
+            return f"sets {PROFILE_ENV}, which the stack sets to the profile's slug"
+        if env:
+            profile["extraEnv"] = env
     return profile
 
 

@@ -251,9 +251,28 @@ def _lab_theme(values: Mapping[str, Any]) -> tuple[bool, str]:
     )
 
 
+SINGLEUSER_LOCALLY: dict[str, str | None] = {
+    "defaultUrl": None,  # applied: Spawner.default_url
+    "extraEnv": None,  # applied (plain values; the rest is said below)
+    "profileList": None,  # applied as a form (said below)
+    "image": None,  # decides the theme (_lab_theme)
+    "cmd": "the image's command -> this machine's jupyterhub-singleuser",
+    "cpu": "cpu limit and guarantee -> not applied to a local process",
+    "memory": "memory limit and guarantee -> not applied to a local process",
+    "storage": "the home volume -> a temporary folder per user",
+}
+"""What the preview does with each ``singleuser`` key the stack renders: None when it applies
+it (or says so elsewhere), else the swap-list line. A key missing here fails the tests: a new
+user-server key needs its preview decision."""
+
+
 def _singleuser_swaps(values: Mapping[str, Any]) -> list[str]:
     singleuser = values.get("singleuser") or {}
-    swaps = []
+    swaps = [
+        f"singleuser.{key}: {line}"
+        for key, line in SINGLEUSER_LOCALLY.items()
+        if line is not None and singleuser.get(key) not in (None, {}, [])
+    ]
     env = singleuser.get("extraEnv") or {}
     names = env.keys() if isinstance(env, Mapping) else [e.get("name") for e in env]
     skipped = sorted(set(map(str, names)) - set(string_environment(env)))

@@ -48,22 +48,32 @@ class Chart(Model):
     """Where the z2jh chart comes from; pinned so that a deploy is repeatable."""
 
     version: NonEmptyStr = chart.VERSION
+    """The z2jh chart version deployed; the default is the one this project is built and tested
+    for."""
     repo: Annotated[str, AfterValidator(_https_url)] = chart.REPO
+    """The chart repository."""
 
 
 class Https(Model):
     """How HTTPS is terminated in front of the proxy."""
 
     mode: Literal["offload", "letsencrypt", "secret", "none"] = "offload"
+    """Where HTTPS ends. `offload`: at the cloud load balancer in front of `proxy-public` (its
+    port 443 forwards to the proxy's HTTP port); `letsencrypt`: the chart's autohttps (Traefik)
+    gets a certificate for `domain`; `secret`: a TLS Secret you provide; `none`: plain HTTP."""
     contact_email: Email | None = None
+    """Required for `letsencrypt`: the address Let's Encrypt writes to."""
     secret_name: DnsLabel | None = None
+    """Required for `secret`: a `kubernetes.io/tls` Secret in `namespace` (a DNS label: no dots)."""
 
 
 class ResourceRequirements(Model):
     """Kubernetes container resources: requests and limits as quantities."""
 
     requests: dict[Literal["cpu", "memory", "ephemeral-storage"], Quantity] = {}
+    """Requested `cpu`, `memory`, `ephemeral-storage` (quantities; each at or below its limit)."""
     limits: dict[Literal["cpu", "memory", "ephemeral-storage"], Quantity] = {}
+    """Limits of `cpu`, `memory`, `ephemeral-storage` (quantities)."""
 
     @model_validator(mode="after")
     def _request_within_limit(self) -> "ResourceRequirements":
@@ -81,14 +91,19 @@ class Proxy(Model):
     """The public proxy Service (configurable-http-proxy)."""
 
     service_type: Literal["LoadBalancer", "ClusterIP", "NodePort"] = "LoadBalancer"
+    """The type of the `proxy-public` Service."""
     resources: ResourceRequirements = ResourceRequirements()
+    """The proxy container's resources."""
 
 
 class Image(Model):
     """A container image; a missing tag means ``latest``, as it does in Kubernetes."""
 
     name: NonEmptyStr
+    """The image name, with its registry."""
     tag: NonEmptyStr | None = None
+    """The tag. None means `latest`, which is what Kubernetes would run; protected stacks must
+    pin one build (not `latest`, not absent)."""
 
     @property
     def pinned(self) -> bool:
@@ -100,9 +115,15 @@ class HubDb(Model):
     """The hub database: SQLite on a volume (default) or an external PostgreSQL."""
 
     type: Literal["sqlite-pvc", "postgres"] = "sqlite-pvc"
+    """The hub database: SQLite on a volume (kept when the release goes), or an external
+    PostgreSQL."""
     storage: Quantity = "1Gi"
+    """The size of the SQLite volume."""
     storage_class: NonEmptyStr | None = None
+    """The storage class of the SQLite volume (the cluster's default when not set)."""
     url: NonEmptyStr | None = None
+    """Required for `postgres`: `postgresql[+driver]://USER@HOST:PORT/DB`, without the password
+    (that is `dbPassword`)."""
 
     @model_validator(mode="after")
     def _postgres_needs_url(self) -> "HubDb":
@@ -136,13 +157,23 @@ class Hub(Model):
     """The JupyterHub pod."""
 
     image: Image | None = None
+    """The hub image (the chart's `quay.io/jupyterhub/k8s-hub` when not set; Up2U's image adds
+    the templates)."""
     active_server_limit: PositiveInt | None = None
+    """The most user servers running at once (no limit when not set)."""
     concurrent_spawn_limit: PositiveInt = 64
+    """The most servers starting at once (the chart's 64)."""
     template_paths: list[NonEmptyStr] = []
+    """Folders of custom hub templates inside the hub image (Up2U's: `/opt/up2u/templates`)."""
     template_vars: dict[str, Any] = {}
+    """Variables for those templates (Up2U's: `environment`, `supportUrl`)."""
     extra_config: dict[str, str] = {}
+    """Extra `jupyterhub_config.py` code, name -> Python snippet, run in name order after
+    everything else."""
     resources: ResourceRequirements = ResourceRequirements()
+    """The hub container's resources."""
     db: HubDb = HubDb()
+    """The hub database."""
 
 
 class Auth(Model):
@@ -155,24 +186,67 @@ class Auth(Model):
     """
 
     type: AuthType = "generic-oauth"
+    """The authenticator: any `jupyterhub.authenticators` entry point of the z2jh hub image
+    (`generic-oauth`, `github`, `azuread`, `cilogon`, `ldap`, `native`, `firstuse`, `dummy`,
+    `tmp`, ...) or the import path of a class shipped without one (LTI 1.1/1.3, HMAC).
+    `generic-oauth` (OpenID Connect, eduTEAMS) is Up2U's; `dummy` and `tmp` are for tests and
+    workshops and refused when `protect` is true. A misspelt name gets the closest one."""
     login_service: NonEmptyStr | None = None
+    """The login button says "Sign in with ..." this (`SSO` for generic-oauth when not set; the
+    class's own otherwise)."""
     client_id: NonEmptyStr | None = None
+    """OAuth types: the client id registered at the provider (required for every OAuth class)."""
     authorize_url: HttpsUrl | None = None
+    """OAuth types: the provider's authorization endpoint (required for generic-oauth; the other
+    classes know their provider's)."""
     token_url: HttpsUrl | None = None
+    """OAuth types: the provider's token endpoint (required for generic-oauth)."""
     userdata_url: HttpsUrl | None = None
+    """OAuth types: the provider's userinfo endpoint (required for generic-oauth)."""
     username_claim: NonEmptyStr | None = None
+    """OAuth types: the userinfo claim that becomes the JupyterHub user name (`sub` for
+    generic-oauth when not set; the class's own otherwise)."""
     scope: list[NonEmptyStr] | None = None
+    """OAuth types: the scopes requested (`[openid]` for generic-oauth when not set). A claim is
+    released only when a scope grants it: add `eduperson_entitlement` for `groupsClaim`."""
     userdata_params: dict[str, str] = {}
+    """OAuth types: extra query parameters of the userinfo request."""
     allowed_organizations: list[NonEmptyStr] = []
+    """github: GitHub organizations whose members are let in (an allow rule)."""
     hosted_domain: list[NonEmptyStr] = []
+    """google: Google Workspace domains users must belong to."""
     allow_all: bool = False
+    """Let every user who signs in through the provider in."""
     allowed_users: list[NonEmptyStr] = []
+    """User names let in (for eduTEAMS the opaque `sub`)."""
     admin_users: list[NonEmptyStr] = []
+    """Admins (also let in). JupyterHub only grants admin from this list: removing a name does
+    not revoke a flag already in the database. At least one allow rule is required (`allowAll`,
+    `allowedUsers`, `adminUsers`, `allowedGroups`/`adminGroups`, `allowedOrganizations`, or a
+    non-empty `allowed_*`/`admin_groups` list in `options`), except for a class that lets
+    everyone in by itself (`firstuse`)."""
     groups_claim: NonEmptyStr | None = None
+    """OAuth types: the userinfo claim that lists a user's groups (eduTEAMS:
+    `eduperson_entitlement`). Renders `auth_state_groups_key: <the class's user record>.<claim>`
+    and `manage_groups: true` (OAuthenticator 17 honours group rules only with it; it also
+    mirrors the groups into JupyterHub groups at each sign-in). Required by the group keys for
+    generic-oauth; azuread reads its own `groups` claim when not set."""
     allowed_groups: list[NonEmptyStr] = []
+    """OAuth types: members of any of these groups are let in (an allow rule). Exact strings,
+    e.g. `urn:geant:eduteams.org:service:up2u:group:jupyter-dev#eduteams.org`."""
     admin_groups: list[NonEmptyStr] = []
+    """OAuth types: members are let in as admins. When set, it decides admin status at every
+    sign-in."""
     options: dict[str, Any] = {}
+    """More traits of the chosen class, written into its `hub.config.<Class>` section
+    (`tenant_id` for azuread, `server_address` for ldap). Checked offline against the hub
+    image's classes: unknown names get the closest one, deprecated ones their replacement, wrong
+    types are refused; code-valued traits belong in `hub.extraConfig`, a trait a typed key sets
+    must use that key, and secret traits are refused here (options land in Helm values)."""
     secret_options: dict[str, str] = {}
+    """Secret traits of the chosen class, each read from the `secretEnv` entry it names (trait
+    -> environment variable NAME): renders `c.<Class>.<trait> = os.environ['NAME']` (parsed as
+    JSON for a trait that is not a string)."""
 
     @property
     def sections(self) -> tuple[str, ...]:
@@ -287,7 +361,9 @@ class Cpu(LimitGuarantee):
     """CPU in cores."""
 
     limit: Cores | None = None
+    """CPU limit per user, in cores (`0.5`) or millicores (`500m`)."""
     guarantee: Cores | None = None
+    """CPU guarantee per user; at or below the limit."""
 
 
 class Memory(LimitGuarantee):
@@ -295,39 +371,58 @@ class Memory(LimitGuarantee):
     meant to KubeSpawner (which reads G as 2^30): 1Gi."""
 
     limit: Quantity | None = None
+    """Memory limit per user, a quantity (`2Gi`). Quantities mean what Kubernetes says (`2G` =
+    2x10^9, `2Gi` = 2x2^30) and are rendered as bytes, because KubeSpawner reads the chart's
+    value with a parser of its own that takes `G` as 2^30 and refuses `Gi`."""
     guarantee: Quantity | None = "1Gi"
+    """Memory guarantee per user; at or below the limit. `1Gi` by default: what the chart's
+    default `1G` always meant to KubeSpawner."""
 
 
 class Storage(Model):
     """Each user's home volume, created by the spawner (not by Helm) on first start."""
 
     capacity: Quantity = "10Gi"
+    """The size of each user's home volume."""
     storage_class: NonEmptyStr | None = None
+    """The storage class of user volumes (the cluster's default when not set)."""
 
 
 class Singleuser(Model):
     """Each user's JupyterLab server pod."""
 
     image: Image | None = None
+    """The user server image (the chart's `quay.io/jupyterhub/k8s-singleuser-sample` when not
+    set; Up2U's adds the theme)."""
     default_url: NonEmptyStr = "/lab"
+    """Where users land."""
     cpu: Cpu = Cpu()
+    """CPU per user server."""
     memory: Memory = Memory()
+    """Memory per user server."""
     storage: Storage = Storage()
+    """Each user's home volume, made by the spawner on first start."""
     extra_env: dict[str, str] = {}
+    """Environment variables of user servers (name -> value)."""
 
 
 class ProfileCpu(Model):
     """A profile's CPU in cores; what it leaves out is the singleuser value."""
 
     limit: Cores | None = None
+    """The profile's CPU limit (`singleuser.cpu.limit` when not set)."""
     guarantee: Cores | None = None
+    """The profile's CPU guarantee (`singleuser.cpu.guarantee` when not set); the effective
+    guarantee must be at or below the effective limit."""
 
 
 class ProfileMemory(Model):
     """A profile's memory as quantities; what it leaves out is the singleuser value."""
 
     limit: Quantity | None = None
+    """The profile's memory limit (`singleuser.memory.limit` when not set), rendered as bytes."""
     guarantee: Quantity | None = None
+    """The profile's memory guarantee (`singleuser.memory.guarantee` when not set)."""
 
 
 PROFILE_ENV = "UP2U_PROFILE"
@@ -338,13 +433,22 @@ class Profile(Model):
     """One kind of user server offered on the spawn page (a KubeSpawner profile)."""
 
     slug: DnsLabel
+    """The profile's id (unique): what `UP2U_PROFILE` holds in its servers."""
     display_name: NonEmptyStr
+    """What the spawn page shows."""
     description: str = ""
+    """The line under it on the spawn page."""
     default: bool = False
+    """Preselected on the spawn page (at most one profile; without one, the first is)."""
     image: Image | None = None
+    """The profile's user image (`singleuser.image` when not set); protected stacks must pin it."""
     cpu: ProfileCpu = ProfileCpu()
+    """The profile's CPU."""
     memory: ProfileMemory = ProfileMemory()
+    """The profile's memory."""
     extra_env: dict[str, str] = {}
+    """Added to `singleuser.extraEnv` for this profile (KubeSpawner merges maps); `UP2U_PROFILE`
+    is the program's."""
 
     @model_validator(mode="after")
     def _profile_env_is_ours(self) -> "Profile":
@@ -359,23 +463,32 @@ class Scheduling(Model):
     """Pod scheduling."""
 
     user_scheduler: bool = True
+    """Pack users onto few nodes (turn off if the cluster does not auto-scale)."""
 
 
 class PrePuller(Model):
     """Pull the user image onto nodes before users need it."""
 
     hook: bool = True
+    """Pull the user image on all nodes before each upgrade completes."""
     continuous: bool = True
+    """Pull it on nodes that join later."""
 
 
 class Cull(Model):
     """Stop idle user servers (jupyterhub-idle-culler), in seconds."""
 
     enabled: bool = True
+    """Stop idle user servers (jupyterhub-idle-culler, a hub service)."""
     timeout: PositiveInt = 3600
+    """Seconds of inactivity before a server is stopped."""
     every: PositiveInt = 600
+    """How often, in seconds, the culler looks; at most `timeout`, or idle servers live up to
+    `every + timeout`."""
     max_age: Seconds = 0
+    """Stop servers older than this many seconds even when active (0: no limit)."""
     users: bool = False
+    """Also delete users whose servers were culled from the hub database."""
 
     def advice(self) -> list[tuple[str, str]]:
         """Settings the chart accepts but that probably do not do what was meant."""
@@ -396,7 +509,9 @@ class HealthCheck(Model):
     """The post-deploy check: a hub service that runs code in one dedicated user's server."""
 
     enabled: bool = True
+    """Add the `health-check` hub service that `python -m up2u_jupyter health` signs in as."""
     user: Annotated[str, AfterValidator(_dns_label)] = "health-check"
+    """The one user the health check may create, start and stop."""
 
 
 class MonitoringThresholds(Model):
@@ -422,6 +537,8 @@ class Monitoring(Model):
     """Metrics, alerts and dashboards for a Prometheus Operator (kube-prometheus-stack)."""
 
     enabled: bool = False
+    """Scrape targets, alerts and dashboards for the cluster's Prometheus Operator (see
+    [monitoring.md](monitoring.md)); the cluster must have its CRDs."""
     release_label: Annotated[dict[str, str], AfterValidator(_labels)] = {
         "release": "kube-prometheus-stack"
     }
@@ -431,29 +548,58 @@ class Monitoring(Model):
     runbook_url: HttpsUrl | None = None
     """The address of docs/monitoring.md on your git host; alerts' runbook links point into it."""
     thresholds: MonitoringThresholds = MonitoringThresholds()
+    """When the alerts fire."""
 
 
 class Settings(Model):
     """A stack's validated config: everything the program deploys, secrets excepted."""
 
     namespace: Annotated[str, AfterValidator(_dns_label)] = "jhub"
+    """The namespace, created by the program."""
     release_name: ReleaseName = "jhub"
+    """The Helm release name (lowercase, at most 53 characters)."""
     chart: Chart = Chart()
+    """Where the z2jh chart comes from."""
     domain: Hostname | None = None
+    """The public host name. Required by the OAuth types (callback URL) and by `https.mode`
+    `letsencrypt`/`secret`."""
     https: Https = Https()
+    """Where HTTPS ends."""
     proxy: Proxy = Proxy()
+    """The public proxy (configurable-http-proxy)."""
     hub: Hub = Hub()
+    """The JupyterHub pod."""
     auth: Auth  # no default: single sign-on cannot work without the stack's own client and rules
+    """How users sign in. Required: single sign-on cannot work without the stack's own client
+    and rules."""
     singleuser: Singleuser = Singleuser()
+    """Each user's JupyterLab server pod."""
     profiles: list[Profile] = []
+    """Server profiles users choose from on the spawn page (KubeSpawner's `profile_list`). Each
+    profile changes only what it sets; the rest is `singleuser.*`. Every profile's servers get
+    `UP2U_PROFILE=<slug>`. Empty: one kind of server."""
     scheduling: Scheduling = Scheduling()
+    """Pod scheduling."""
     pre_puller: PrePuller = PrePuller()
+    """Pulling the user image onto nodes before users need it."""
     cull: Cull = Cull()
+    """Stopping idle servers."""
     health_check: HealthCheck = HealthCheck()
+    """The post-deploy check (see [Post-deploy health
+    check](operate.md#post-deploy-health-check))."""
     monitoring: Monitoring = Monitoring()
+    """Metrics, alerts and dashboards."""
     helm_values: dict[str, Any] = {}
+    """Raw z2jh values deep-merged last (maps merge, lists and scalars replace, `null` removes a
+    chart default): the escape hatch for anything not modelled. `check` judges the result, not
+    only the typed keys."""
     protect: bool = False
+    """Protect the namespace and release against deletion; also requires pinned image tags and
+    real sign-in (not dummy/tmp)."""
     adopt: bool = False
+    """Take over a namespace and Helm release installed by hand: the next `pulumi up` imports
+    `<namespace>` and `<namespace>/<releaseName>` instead of creating them. Remove it after that
+    deploy (see [migrate.md](migrate.md))."""
 
     def required_secrets(self) -> list[str]:
         """The secret config keys this stack cannot deploy without (see credentials.SECRETS)."""
