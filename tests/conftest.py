@@ -2,6 +2,7 @@
 
 import copy
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,22 @@ def chart_schema() -> dict[str, Any]:
 def chart_defaults() -> dict[str, Any]:
     """The z2jh 4.4.0 default values.yaml (skips when ../shared is absent)."""
     return yaml.safe_load(_chart_file("values.yaml").read_text())
+
+
+@pytest.fixture
+def harness_stack() -> str:
+    """The stack the Pulumi harness runs as (a test module overrides it, e.g. with prod)."""
+    return "test"
+
+
+@pytest.fixture
+def harness(harness_stack: str) -> Iterator[Any]:
+    """The Pulumi mock harness (tests/pulumi_harness.py), fresh for each test."""
+    from tests.pulumi_harness import start, stop
+
+    started = start(stack=harness_stack)
+    yield started
+    stop(started)
 
 
 @pytest.fixture

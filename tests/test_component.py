@@ -20,13 +20,6 @@ OAUTH_SECRET = "oauth-client-secret-value-42"
 DB_PASSWORD = "db-password-value-43"
 
 
-@pytest.fixture
-def harness():
-    h = start()
-    yield h
-    stop(h)
-
-
 def deploy(harness, config=None, oauth=OAUTH_SECRET, db=None):
     settings = load_settings(config or minimal_config(), "test")
 

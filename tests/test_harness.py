@@ -4,16 +4,8 @@ import pulumi
 import pytest
 
 from tests.conftest import minimal_config
-from tests.pulumi_harness import start, stop
 from up2u_jupyter.component import JupyterHub, JupyterHubArgs
 from up2u_jupyter.settings import load_settings
-
-
-@pytest.fixture
-def harness():
-    h = start()
-    yield h
-    stop(h)
 
 
 def build():

@@ -90,6 +90,7 @@ def test_an_unreachable_hub_fails_at_the_first_step():
     assert len(err.splitlines()) == 1
 
 
+@pytest.mark.slow
 @e2e
 def test_a_server_that_never_starts_fails_within_the_timeout():
     # a server command that never listens (whatever arguments the spawner adds); the preview

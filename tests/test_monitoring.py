@@ -7,7 +7,7 @@ import pytest
 from traitlets.config import Config
 
 from tests.conftest import ROOT, committed_settings, minimal_config
-from tests.pulumi_harness import fake_hex, start, stop, unwrap
+from tests.pulumi_harness import fake_hex, unwrap
 from tests.test_values import assert_schema_valid
 from up2u_jupyter import monitoring
 from up2u_jupyter.component import JupyterHub, JupyterHubArgs
@@ -252,13 +252,6 @@ def test_dashboards_are_grafana_models_with_a_query_in_every_panel():
 
 
 # --- resources under Pulumi mocks ---------------------------------------------------------------
-
-
-@pytest.fixture
-def harness():
-    h = start()
-    yield h
-    stop(h)
 
 
 def deploy(harness, config):

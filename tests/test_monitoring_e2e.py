@@ -210,6 +210,7 @@ def test_prometheus_scrapes_hub_and_proxy_and_is_refused_without_the_token(hub, 
     assert "403" in refused["lastError"], refused["lastError"]
 
 
+@pytest.mark.slow
 def test_every_overview_panel_returns_data_after_a_user_starts_a_server(hub, prometheus):
     where = monitoring.targets(hub.settings, hub.plan.values)
     prometheus.wait(f"up{where.hub()} == 1", "the hub target")

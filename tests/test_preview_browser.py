@@ -137,6 +137,49 @@ READ_VARIABLES = r"""async ([base, names]) => {
 }"""
 
 
+RUN_IN_TERMINAL = r"""async ([base, command]) => {
+  // one shell command in a Lab terminal (REST + websocket, as Lab's own terminal does)
+  const xsrf = decodeURIComponent((document.cookie.match(/_xsrf=([^;]+)/) || [])[1] || "");
+  const made = await fetch(base + "api/terminals", {method: "POST",
+                                                    headers: {"X-XSRFToken": xsrf}});
+  const {name} = await made.json();
+  const ws = new WebSocket(base.replace(/^http/, "ws") + "terminals/websocket/" + name);
+  return await new Promise((resolve) => {
+    let out = "";
+    const timer = setTimeout(() => resolve("timed out: " + out), 30000);
+    // the typed line is echoed too: the quotes split the marker so only the output has it
+    ws.onopen = () => ws.send(
+      JSON.stringify(["stdin", 'echo "@@""<$(' + command + ')>""@@"\r']));
+    ws.onmessage = (event) => {
+      const [kind, text] = JSON.parse(event.data);
+      if (kind !== "stdout") return;
+      out += text;
+      const hit = out.match(/@@<([^>]*)>@@/);
+      if (hit) { clearTimeout(timer); ws.close(); resolve(hit[1]); }
+    };
+  });
+}"""
+
+
+def in_terminal(page, command: str) -> str:
+    base = page.url.split("/lab")[0] + "/"
+    return page.evaluate(RUN_IN_TERMINAL, [base, command])
+
+
+def test_a_lab_terminal_has_the_kernel_s_python_first_and_no_project_paths(page, dev_hub):
+    """As in a user image: `python` and `pip` are the environment JupyterLab and the kernel
+    run in, and nothing of this repository or of the hub's import path reaches the server."""
+    sign_in(page, dev_hub, USER)
+    page.wait_for_url(f"**/user/{USER}/lab**", timeout=90_000)
+    venv = str(Path(sys.executable).parent)
+    assert in_terminal(page, "command -v python") == f"{venv}/python"
+    assert in_terminal(page, "command -v pip") == f"{venv}/pip"
+    assert in_terminal(page, "python -c 'import sys; print(sys.prefix)'") == sys.prefix
+    assert in_terminal(page, "echo ${PYTHONPATH:-unset}") == "unset"
+    found = in_terminal(page, "python -c 'import up2u_jupyter' 2>&1 | tail -1")
+    assert "No module named 'up2u_jupyter'" in found
+
+
 def test_login_page_is_branded_with_the_dev_banner(page, dev_hub):
     page.goto(dev_hub.url + "login")
     assert page.locator(".up2u-brand-name").inner_text() == "Up2U Jupyter"
@@ -150,6 +193,37 @@ def test_login_page_is_branded_with_the_dev_banner(page, dev_hub):
     color = page.locator("nav.navbar").evaluate("n => getComputedStyle(n).backgroundColor")
     assert color == "rgb(27, 58, 107)"  # Up2U blue
     shot(page, "login")
+
+
+CONTRAST = """(selector) => {
+  const rgb = (text) => text.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = (c) => {
+    const [r, g, b] = c.map((v) => v / 255).map((v) =>
+      v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const text = rgb(getComputedStyle(document.querySelector(selector)).color);
+  const back = rgb(getComputedStyle(document.body).backgroundColor);
+  const [hi, lo] = [lum(text), lum(back)].sort((a, b) => b - a);
+  return (hi + 0.05) / (lo + 0.05);
+}"""
+"""WCAG's contrast ratio of an element's text against the page background."""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_login_page_is_readable_in_both_colour_schemes(browser, dev_hub, scheme):
+    # JupyterHub 5 follows the browser's preference (darkmode.js sets data-bs-theme)
+    context = browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    try:
+        page.goto(dev_hub.url + "login")
+        theme = page.evaluate("document.documentElement.getAttribute('data-bs-theme')")
+        assert theme == scheme
+        for selector in (".up2u-login-title", ".up2u-login-lead", ".up2u-footer"):
+            # WCAG AA: 4.5 for text (the title is large, but hold it to the same bar)
+            assert page.evaluate(CONTRAST, selector) >= 4.5, (scheme, selector)
+    finally:
+        context.close()
 
 
 def test_prod_config_shows_no_environment_banner(page):
@@ -223,6 +297,7 @@ def test_second_server_is_refused_at_the_active_server_limit(browser, limited_hu
         second.close()
 
 
+@pytest.mark.slow
 def test_an_idle_server_is_culled_after_the_timeout(page, limited_hub):
     sign_in(page, limited_hub, ADMIN)
     page.wait_for_url("**/lab**", timeout=90_000)
@@ -361,7 +436,8 @@ def test_busy_port_invalid_config_and_missing_node_are_one_line_errors(tmp_path)
     (tmp_path / "Pulumi.bad.yaml").write_text(
         yaml.safe_dump({"config": {"up2u-jupyter:cull": {"every": -1}}})
     )
-    process = run_cli("--stack", "bad", "--project-dir", str(tmp_path))
+    # a free port: the default 8000 may be a developer's own preview
+    process = run_cli("--stack", "bad", "--project-dir", str(tmp_path), "--port", str(free_port()))
     _, err = process.communicate(timeout=60)
     assert process.returncode == 1 and err.startswith("error: up2u-jupyter:")
 

@@ -6,15 +6,13 @@ import pulumi
 import pytest
 
 from tests.conftest import minimal_config
-from tests.pulumi_harness import LB_IP, fake_hex, start, stop, unwrap
+from tests.pulumi_harness import LB_IP, fake_hex, unwrap
 from up2u_jupyter import program
 
 
 @pytest.fixture
-def harness():
-    h = start(stack="prod")
-    yield h
-    stop(h)
+def harness_stack():
+    return "prod"
 
 
 @pytest.fixture

@@ -64,8 +64,23 @@ for spawner in (c.Spawner, c.LocalProcessSpawner, c.PreviewSpawner):
     spawner.ip = host
     spawner.port = 0  # a free port per server, whatever the stack's pod port is
 c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]  # the image's is not here
+# What a user image gives its users: the environment JupyterLab and the kernel run in first on
+# PATH (`python`, `pip` in a terminal), and no import path of this repository or of the hub's
+# z2jh helpers (JupyterHub keeps PYTHONPATH for user servers unless told).
+environment = c.PreviewSpawner.get("environment", {})
+environment.setdefault("PATH", os.pathsep.join([str(Path(sys.executable).parent), os.defpath]))
+c.PreviewSpawner.environment = environment
+c.Spawner.env_keep = ["LANG", "LC_ALL", "JUPYTERHUB_SINGLEUSER_APP"]
+# Jupyter Server starts bash terminals as login shells, and Debian's /etc/profile then resets
+# PATH (the user image's Ubuntu does not): this machine's terminals are plain shells.
+user_server_config = state / "user-server-config.json"
+shell = "/bin/bash" if Path("/bin/bash").exists() else "/bin/sh"
+user_server_config.write_text(
+    json.dumps({"ServerApp": {"terminado_settings": {"shell_command": [shell]}}})
+)
 c.Spawner.start_timeout = 60
 c.Spawner.http_timeout = 60
+c.Spawner.args = [*c.Spawner.get("args", []), f"--config={user_server_config}"]
 if os.geteuid() == 0:
     # CI and these machines run as root; JupyterLab refuses root unless told
-    c.Spawner.args = [*c.Spawner.get("args", []), "--allow-root"]
+    c.Spawner.args = [*c.Spawner.args, "--allow-root"]
