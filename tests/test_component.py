@@ -32,10 +32,25 @@ def deploy(harness, config=None, oauth=OAUTH_SECRET, db=None):
     return harness.run(program)
 
 
+DATA_PROTECTION = [RANDOM, SECRET, "kubernetes:core/v1:ServiceAccount",
+                   "kubernetes:rbac.authorization.k8s.io/v1:Role",
+                   "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"]  # fmt: skip
+"""forget-user's token and Secret, and the claims-only identity of erasure (test_pupildata)."""
+
+
+def credentials(harness):
+    """The credentials Secret (the data-protection Secret is tests/test_pupildata_program.py's)."""
+    found = [r for r in harness.registered(SECRET) if r.name == "up2u-credentials"]
+    assert len(found) == 1, [r.name for r in harness.registered(SECRET)]
+    return found[0]
+
+
 def test_resource_graph(harness):
     deploy(harness)
     types = sorted(r.type for r in harness.monitor.registrations)
-    assert types == sorted([COMPONENT, NAMESPACE, *[RANDOM] * 4, SECRET, RELEASE, SERVICE])
+    assert types == sorted(
+        [COMPONENT, NAMESPACE, *[RANDOM] * 4, SECRET, RELEASE, SERVICE, *DATA_PROTECTION]
+    )
 
 
 def test_every_resource_is_a_child_of_the_component(harness):
@@ -78,7 +93,7 @@ def test_protect_guards_release_and_namespace_only(harness, protect):
     assert harness.one(NAMESPACE).protect is protect
     assert harness.one(RELEASE).protect is protect
     assert not any(r.protect for r in harness.registered(RANDOM))
-    assert harness.one(SECRET).protect is False
+    assert credentials(harness).protect is False
 
 
 def test_generated_chart_secrets_are_32_random_bytes(harness):
@@ -87,6 +102,7 @@ def test_generated_chart_secrets_are_32_random_bytes(harness):
     assert sorted(r.name for r in randoms) == [
         "up2u-cookie-secret",
         "up2u-crypt-key",
+        "up2u-forget-user-token",
         "up2u-health-token",
         "up2u-proxy-token",
     ]
@@ -111,7 +127,7 @@ def test_oauth_secret_is_never_in_release_values(harness):
 
 def test_oauth_secret_lives_in_a_secret_kubernetes_resource(harness):
     deploy(harness)
-    secret = harness.one(SECRET)
+    secret = credentials(harness)
     inputs, secret_paths = unwrap(secret.inputs)
     assert inputs["metadata"] == {"name": "jhub-up2u-credentials", "namespace": "jhub"}
     assert inputs["stringData"] == {"oauth-client-secret": OAUTH_SECRET}
@@ -120,7 +136,7 @@ def test_oauth_secret_lives_in_a_secret_kubernetes_resource(harness):
 
 def test_release_waits_for_the_credentials_secret(harness):
     deploy(harness)
-    assert harness.one(SECRET).urn in harness.one(RELEASE).dependencies
+    assert credentials(harness).urn in harness.one(RELEASE).dependencies
 
 
 def test_postgres_password_goes_to_the_secret_not_the_values(harness):
@@ -128,7 +144,7 @@ def test_postgres_password_goes_to_the_secret_not_the_values(harness):
         hub={"db": {"type": "postgres", "url": "postgresql+psycopg2://hub@db/hub"}}
     )
     deploy(harness, config, db=DB_PASSWORD)
-    assert unwrap(harness.one(SECRET).inputs)[0]["stringData"] == {
+    assert unwrap(credentials(harness).inputs)[0]["stringData"] == {
         "oauth-client-secret": OAUTH_SECRET,
         "db-password": DB_PASSWORD,
     }
@@ -200,13 +216,13 @@ def test_plain_http_stack_has_an_http_public_url(harness):
 def test_missing_oauth_secret_creates_no_credentials_secret(harness):
     # the program refuses this earlier (see test_program); the component does not invent one
     deploy(harness, oauth=None)
-    assert harness.registered(SECRET) == []
+    assert [r.name for r in harness.registered(SECRET)] == ["up2u-data-protection"]
     assert harness.one(RELEASE).dependencies  # still ordered after the namespace
 
 
 def test_secret_input_from_config_stays_secret(harness):
     deploy(harness, oauth=pulumi.Output.secret(OAUTH_SECRET))
-    _, secret_paths = unwrap(harness.one(SECRET).inputs)
+    _, secret_paths = unwrap(credentials(harness).inputs)
     assert "stringData" in secret_paths
 
 

@@ -57,7 +57,8 @@ def test_every_required_secret_reaches_the_hub_by_reference_only():
                 "key": spec.secret_key,
             }
     assert env["API_KEY"]["valueFrom"]["secretKeyRef"]["key"] == "env-API_KEY"
-    assert set(env) == {"OAUTH_CLIENT_SECRET", "PGPASSWORD", "API_KEY"}
+    # and the forget-user token, from the program's own Secret (tests/test_pupildata_values.py)
+    assert set(env) == {"OAUTH_CLIENT_SECRET", "PGPASSWORD", "API_KEY", "UP2U_FORGET_USER_TOKEN"}
 
 
 def test_set_commands_quote_map_entries_with_path():

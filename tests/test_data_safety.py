@@ -21,7 +21,12 @@ def deploy_stack(stack, monkeypatch):
     harness = start(stack=stack)
     monkeypatch.setattr(program.pulumi, "export", lambda name, value: None)
     config = read_stack_config(ROOT, stack).values
-    harness.set_config(config, secrets={"oauthClientSecret": OAUTH_SECRET})
+    # prod backs its hub database up: the sidecar's access keys are secretEnv entries
+    backup_keys = {"UP2U_BACKUP_S3_ACCESS_KEY_ID": "id", "UP2U_BACKUP_S3_SECRET_ACCESS_KEY": "k"}
+    harness.set_config(
+        config,
+        secrets={"oauthClientSecret": OAUTH_SECRET, "secretEnv": json.dumps(backup_keys)},
+    )
     harness.run(program.main)
     return harness
 

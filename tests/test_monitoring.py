@@ -13,6 +13,7 @@ from up2u_jupyter import monitoring
 from up2u_jupyter.component import JupyterHub, JupyterHubArgs
 from up2u_jupyter.errors import ConfigError
 from up2u_jupyter.preview import hubconfig
+from up2u_jupyter.pupildata.helm import FORGET_TOKEN_ENV
 from up2u_jupyter.settings import load_settings
 from up2u_jupyter.values import METRICS_TOKEN_ENV, PROXY_METRICS_PORT, ChartSecrets, build_values
 
@@ -168,6 +169,7 @@ def test_hub_config_registers_the_metrics_service_with_the_token_from_the_enviro
     monkeypatch,
 ):
     monkeypatch.setenv(METRICS_TOKEN_ENV, "token-from-the-secret")
+    monkeypatch.setenv(FORGET_TOKEN_ENV, "the-forget-user-token")  # every stack's extraConfig
     c = Config()
     hubconfig.apply_values(c, values_with(**ENABLED), hub_api_url="http://127.0.0.1:1/hub/api")
     services = {service["name"]: service for service in c.JupyterHub.services}
@@ -267,7 +269,10 @@ def test_disabled_monitoring_creates_no_monitoring_resources(harness):
     assert harness.registered(PROMETHEUS_RULE) == []
     assert harness.registered(CONFIG_MAP) == []
     assert "up2u-metrics-token" not in [r.name for r in harness.registered(RANDOM)]
-    assert [r.name for r in harness.registered(SECRET)] == ["up2u-credentials"]
+    assert [r.name for r in harness.registered(SECRET)] == [
+        "up2u-credentials",
+        "up2u-data-protection",
+    ]
 
 
 def test_enabled_monitoring_creates_monitors_rules_and_dashboards(harness):

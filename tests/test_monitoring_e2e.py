@@ -17,7 +17,6 @@ import re
 import shutil
 import subprocess
 import time
-import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ import requests
 import yaml
 
 from tests.conftest import committed_settings
+from tests.preview_session import sign_in_and_start
 from up2u_jupyter import monitoring
 from up2u_jupyter.preview.plan import HOST
 from up2u_jupyter.preview.processes import Preview, free_port
@@ -163,29 +163,6 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
             pass
         time.sleep(0.2)
     raise AssertionError("prometheus did not become ready within 60s")
-
-
-def sign_in_and_start(hub: Preview, sub: str) -> requests.Session:
-    """The real sign-in (hub -> local provider's form -> callback), then a server start."""
-    session = requests.Session()
-    form = session.get(hub.url + "oauth_login", timeout=30)
-    assert form.url.startswith(hub.oidc_url), form.url
-    landed = session.post(form.url, data={"sub": sub}, timeout=60)
-    assert landed.ok and "jupyterhub-session-id" in session.cookies, landed.url
-    name = urllib.parse.quote(sub.lower(), safe="@")
-    session.get(hub.url + "spawn", timeout=60, allow_redirects=False)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        pending = session.get(f"{hub.url}spawn-pending/{name}", allow_redirects=False, timeout=30)
-        if pending.status_code == 302 and f"/user/{name}" in pending.headers["Location"]:
-            break
-        time.sleep(0.5)
-    else:
-        raise AssertionError("the server did not start within 90s")
-    # through the proxy to the user's JupyterLab (its own OAuth hop to the hub included)
-    lab = session.get(f"{hub.url.removesuffix('/hub/')}/user/{name}/lab", timeout=60)
-    assert lab.ok and "JupyterLab" in lab.text, lab.url
-    return session
 
 
 def test_hub_metrics_need_the_metrics_token(hub):

@@ -26,7 +26,10 @@ if PROMTOOL is None:
     pytest.skip("promtool not installed (apt-get install prometheus)", allow_module_level=True)
 
 # prod: namespace and release jhub, sqlite-pvc, cull.every 180 s; thresholds at their defaults
-SETTINGS = committed_settings("prod", monitoring={"enabled": True})
+# (its backup alert is tests/test_pupildata_backups.py's)
+SETTINGS = committed_settings(
+    "prod", monitoring={"enabled": True}, dataProtection={"backups": {"enabled": False}}
+)
 VALUES = build_values(SETTINGS, ChartSecrets("p", "c", "k", "h"))
 NS = "jhub"
 HUB = f'namespace="{NS}", job="hub", instance="10.0.0.5:8081"'

@@ -20,6 +20,7 @@ from up2u_jupyter.preview import plan as preview
 from up2u_jupyter.preview.hubvalues import HubValues
 from up2u_jupyter.preview.plan import HOST, Ports, PreviewError, local_plan, provider_users
 from up2u_jupyter.preview.processes import Preview, require_free
+from up2u_jupyter.pupildata.helm import FORGET_TOKEN_ENV
 from up2u_jupyter.settings import load_settings
 from up2u_jupyter.values import ChartSecrets, build_values
 
@@ -74,6 +75,8 @@ def test_plan_keeps_the_stack_values_and_swaps_only_local_things():
     assert oauth["userdata_url"] == "http://127.0.0.1:9400/userinfo"
     assert oauth["oauth_callback_url"] == "http://127.0.0.1:8000/hub/oauth_callback"
     assert plan.values["hub"]["templatePaths"] == [str(ROOT / "images" / "hub" / "templates")]
+    forget_token = plan.env.pop(FORGET_TOKEN_ENV)  # generated per run (tests/test_pupildata_*)
+    assert len(bytes.fromhex(forget_token)) == 32
     assert plan.env == {
         "OAUTH_CLIENT_SECRET": BY_KEY["oauthClientSecret"].preview,
         # what the chart's hub pod has: its release, namespace and Service variables
@@ -269,8 +272,9 @@ def test_profiles_and_kubernetes_only_variables_are_in_the_swap_list():
 # --- hubconfig: the chart's order ------------------------------------------------------------
 
 
-def test_apply_values_configures_what_the_chart_configures():
+def test_apply_values_configures_what_the_chart_configures(monkeypatch):
     plan = local_plan(committed_settings("dev"), PORTS)
+    monkeypatch.setenv(FORGET_TOKEN_ENV, plan.env[FORGET_TOKEN_ENV])  # extraConfig reads it
     c = config_for(plan.values)
     assert c.JupyterHub.authenticator_class == "generic-oauth"
     assert c.JupyterHub.active_server_limit == 10
@@ -278,12 +282,15 @@ def test_apply_values_configures_what_the_chart_configures():
     assert c.JupyterHub.template_vars == {
         "environment": "development",
         "supportUrl": "https://up2u.example.org/support",
+        # what the admin page says deleting a user does (tests/test_pupildata_browser.py)
+        "dataProtection": {"deleteVolumeWithUser": False, "retention": ""},
     }
     assert c.Spawner.default_url == "/lab"
     assert c.Authenticator.admin_users == ["5f2b1e0c9a7d4b3e8f6a1c2d3e4f5a6b@eduteams.org"]
     assert c.JupyterHub.cookie_secret == plan.values["hub"]["cookieSecret"]
-    # the chart's order: the culler first, then hub.services (lines 340-402)
-    culler, health = c.JupyterHub.services
+    # the chart's order: the culler first, then hub.services (lines 340-402), then extraConfig
+    culler, health, forget = c.JupyterHub.services
+    assert forget == {"name": "forget-user", "api_token": plan.env[FORGET_TOKEN_ENV]}
     assert health == {
         "name": "health-check",
         "api_token": plan.values["hub"]["services"]["health-check"]["apiToken"],
@@ -298,7 +305,8 @@ def test_apply_values_configures_what_the_chart_configures():
         # the chart's default concurrency (10), when its values.yaml is there, as on the cluster
         *[f"--concurrency={n}" for n in [plan.values["cull"].get("concurrency")] if n],
     ]
-    culler_role, health_role = c.JupyterHub.load_roles
+    culler_role, health_role, forget_role = c.JupyterHub.load_roles
+    assert forget_role["services"] == ["forget-user"]
     assert health_role["name"] == "health-check" and health_role["services"] == ["health-check"]
     assert culler_role == {"name": "jupyterhub-idle-culler",
         "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],

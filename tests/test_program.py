@@ -10,6 +10,15 @@ from tests.pulumi_harness import LB_IP, fake_hex, unwrap
 from up2u_jupyter import program
 
 
+def credentials(harness):
+    """The credentials Secret (the data-protection Secret is tests/test_pupildata_program.py's)."""
+    found = [
+        r for r in harness.registered("kubernetes:core/v1:Secret") if r.name == "up2u-credentials"
+    ]
+    assert len(found) == 1
+    return found[0]
+
+
 @pytest.fixture
 def harness_stack():
     return "prod"
@@ -36,6 +45,7 @@ def test_program_exports_the_documented_outputs_only_the_token_secret(harness, e
         "publicUrl": ("https://jupyter.example.org/", False),
         "oauthCallbackUrl": ("https://jupyter.example.org/hub/oauth_callback", False),
         "healthCheckToken": (fake_hex("up2u-health-token"), True),
+        "forgetUserToken": (fake_hex("up2u-forget-user-token"), True),
     }
 
 
@@ -55,7 +65,7 @@ def test_config_objects_arrive_as_json_and_are_decoded(harness, exports):
 def test_config_secret_reaches_the_credentials_secret_as_secret(harness, exports):
     harness.set_config(minimal_config(), secrets={"oauthClientSecret": "s3cret"})
     harness.run(program.main)
-    inputs, secret_paths = unwrap(harness.one("kubernetes:core/v1:Secret").inputs)
+    inputs, secret_paths = unwrap(credentials(harness).inputs)
     assert inputs["stringData"] == {"oauth-client-secret": "s3cret"}
     assert "stringData" in secret_paths
     assert "s3cret" not in json.dumps(
@@ -110,7 +120,7 @@ def test_secret_env_entries_reach_the_credentials_secret_and_the_hub_by_name_onl
         },
     )
     harness.run(program.main)
-    inputs, secret_paths = unwrap(harness.one("kubernetes:core/v1:Secret").inputs)
+    inputs, secret_paths = unwrap(credentials(harness).inputs)
     assert inputs["stringData"] == {
         "oauth-client-secret": "s3cret",
         "env-API_KEY": "CANARY-api",

@@ -6,6 +6,7 @@ import yaml
 
 from tests.conftest import ROOT, committed_settings, minimal_config
 from up2u_jupyter.chart import coalesce, deep_merge, hub_url, proxy_public_service, resource_prefix
+from up2u_jupyter.pupildata.helm import FORGET_TOKEN_ENV
 from up2u_jupyter.settings import load_settings
 from up2u_jupyter.values import ChartSecrets, build_values
 
@@ -218,6 +219,11 @@ def test_extra_config_is_a_map(prod):
 # --- secrets -------------------------------------------------------------------------------------
 
 
+def credentials_env(values):
+    """hub.extraEnv without the forget-user token every stack has (tests/test_pupildata_*)."""
+    return {k: v for k, v in values["hub"]["extraEnv"].items() if k != FORGET_TOKEN_ENV}
+
+
 def test_the_three_chart_secrets_are_passed_explicitly():
     values = values_for(minimal_config())
     assert values["proxy"]["secretToken"] == "PROXY-TOKEN"
@@ -227,7 +233,7 @@ def test_the_three_chart_secrets_are_passed_explicitly():
 
 def test_oauth_client_secret_reaches_the_hub_from_a_kubernetes_secret():
     values = values_for(minimal_config(releaseName="jhub-dev"))
-    assert values["hub"]["extraEnv"] == {
+    assert credentials_env(values) == {
         "OAUTH_CLIENT_SECRET": {
             "valueFrom": {
                 "secretKeyRef": {"name": "jhub-dev-up2u-credentials", "key": "oauth-client-secret"}
@@ -416,7 +422,7 @@ def test_tmp_has_no_callback_and_lets_its_throwaway_users_in():
     values = values_for(VARIANTS["tmp"])
     # TmpAuthenticator 1.0 keeps JupyterHub 5's allow_all=False: the stack's allowAll says it
     assert values["hub"]["config"]["TmpAuthenticator"] == {"allow_all": True, "allowed_users": []}
-    assert values["hub"]["extraEnv"] == {}
+    assert credentials_env(values) == {}
 
 
 def test_group_rules_render_as_oauthenticator_17_wants_them():
@@ -448,7 +454,7 @@ def test_another_authenticator_gets_its_section_options_and_only_set_rules():
         "allowed_groups": ["cn=staff,dc=example,dc=org"],
     }  # no typed allow rule stated: no allow_all: false forced on the class
     # no OAuth client secret for a class that is not an OAuthenticator; only its secret option
-    assert list(values["hub"]["extraEnv"]) == ["LDAP_SEARCH_PASSWORD"]
+    assert list(credentials_env(values)) == ["LDAP_SEARCH_PASSWORD"]
 
 
 def test_secret_options_become_a_named_extra_config_entry_and_env_refs():

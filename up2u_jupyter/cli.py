@@ -30,6 +30,9 @@ COMMANDS = {
     "preview": "preview.command",
     "health": "health",
     "capacity": "capacity",
+    "forget-user": "pupildata.forget",
+    "restore-hub-db": "pupildata.restore",
+    "data-inventory": "pupildata.inventory",
 }
 """Command name -> the module (in this package) that registers and runs it."""
 

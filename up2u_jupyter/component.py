@@ -17,6 +17,7 @@ from pulumi_kubernetes.helm.v3 import Release, ReleaseArgs, RepositoryOptsArgs
 
 from . import chart, credentials, monitoring
 from .chart import hub_url, proxy_public_service
+from .pupildata.resources import data_protection_resources
 from .settings import Settings
 from .values import (
     METRICS_SECRET_KEY,
@@ -55,6 +56,7 @@ OUTPUTS = {
     "publicUrl": "public_url",
     "oauthCallbackUrl": "oauth_callback_url",
     "healthCheckToken": "health_check_token",
+    "forgetUserToken": "forget_user_token",
 }
 """Stack output name -> component attribute: the one list of what a stack exports."""
 
@@ -80,6 +82,8 @@ class JupyterHub(pulumi.ComponentResource):
     """The redirect URL to register with the identity provider."""
     health_check_token: pulumi.Output[str]
     """The health-check service's API token (secret; empty when the check is disabled)."""
+    forget_user_token: pulumi.Output[str]
+    """The forget-user service's API token (secret): erasure on request."""
 
     def __init__(
         self, name: str, args: JupyterHubArgs, opts: pulumi.ResourceOptions | None = None
@@ -152,6 +156,10 @@ class JupyterHub(pulumi.ComponentResource):
             )
             depends_on.append(metrics_secret)
 
+        # forget-user's token and the claims-only identity of erasure (and retention)
+        data_protection = data_protection_resources(name, settings, ns_name, child)
+        depends_on += data_protection.before_release
+
         values = build_values(settings, secrets, secret_env=list(args.secret_env))
         release = Release(
             f"{name}-release",
@@ -204,10 +212,11 @@ class JupyterHub(pulumi.ComponentResource):
             self.public_url = self.proxy_endpoint.apply(lambda host: f"http://{host}/")
         self.oauth_callback_url = pulumi.Output.from_input(callback_url(settings) or "")
         self.health_check_token = pulumi.Output.secret(generated.get("health-token", ""))
+        self.forget_user_token = data_protection.forget_user_token
         self.register_outputs(self.outputs())
 
     def outputs(self) -> dict[str, pulumi.Output[Any]]:
-        """The stack outputs by name (``OUTPUTS``); only healthCheckToken is secret."""
+        """The stack outputs by name (``OUTPUTS``); only the two tokens are secret."""
         return {name: getattr(self, attribute) for name, attribute in OUTPUTS.items()}
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 from .chart import NAME as CHART_NAME
 from .chart import resource_prefix
+from .pupildata.helm import METRICS_PORT_NAME as BACKUP_METRICS_PORT
+from .pupildata.names import BACKUP_LAST_SUCCESS
 from .settings import Settings
 from .values import METRICS_SECRET_KEY, PROXY_METRICS_PORT, metrics_secret_name
 
@@ -140,6 +142,8 @@ def service_monitors(settings: Settings, values: dict[str, Any]) -> dict[str, di
     """ServiceMonitor specs by short name: the hub (with the metrics token) and the proxy."""
     where = targets(settings, values)
     namespaces = {"matchNames": [settings.namespace]}
+    # the hub-db-backup sidecar's metrics, through the hub Service's extra port
+    backups = [{"port": BACKUP_METRICS_PORT, "path": "/metrics", "interval": SCRAPE_INTERVAL}]
     return {
         "hub": {
             "selector": {"matchLabels": chart_labels(settings, values, "hub")},
@@ -156,7 +160,8 @@ def service_monitors(settings: Settings, values: dict[str, Any]) -> dict[str, di
                             "key": METRICS_SECRET_KEY,
                         },
                     },
-                }
+                },
+                *(backups if settings.data_protection.backups.enabled else []),
             ],
         },
         "proxy": {
@@ -180,11 +185,22 @@ class Alert:
     severity: str
     summary: str
     description: str
+    runbook: str = ""
+    """The document of its runbook, beside docs/monitoring.md (empty: that one)."""
 
     @property
     def anchor(self) -> str:
-        """The heading of its runbook in docs/monitoring.md (GitHub's anchor of ``#### <name>``)."""
+        """The heading of its runbook (GitHub's anchor of ``#### <name>``)."""
         return self.name.lower()
+
+    def runbook_url(self, runbooks: str) -> str:
+        """Its runbook's address, given docs/monitoring.md's."""
+        if not self.runbook:
+            return f"{runbooks}#{self.anchor}"
+        folder = runbooks.rpartition("/")[0]
+        return (
+            f"{folder}/{self.runbook}#{self.anchor}" if folder else f"{self.runbook}#{self.anchor}"
+        )
 
 
 def alerts(settings: Settings, values: dict[str, Any]) -> list[Alert]:
@@ -291,7 +307,26 @@ def alerts(settings: Settings, values: dict[str, Any]) -> list[Alert]:
                 "is full the hub can no longer record sign-ins or servers.",
             )
         )
+    if settings.data_protection.backups.enabled:
+        found.append(_backup_alert(settings, t))
     return found
+
+
+def _backup_alert(settings: Settings, t: Targets) -> Alert:
+    """The newest hub database backup is older than twice the schedule, or there is none."""
+    every = settings.data_protection.backups.every
+    newest = f"{BACKUP_LAST_SUCCESS}{t.hub()}"
+    return Alert(
+        "JupyterHubDatabaseBackupStale",
+        f"time() - max by (namespace, job) ({newest}) > {2 * every} or absent({newest})",
+        "15m",
+        "critical",
+        "The newest hub database backup in {{ $labels.namespace }} is too old or missing",
+        f"No hub database backup newer than {2 * every} s (twice dataProtection.backups.every) "
+        "is in the bucket, or the hub-db-backup sidecar is not scraped: a lost volume would "
+        "lose the users, groups and tokens since.",
+        runbook="pupils-data.md",
+    )
 
 
 def prometheus_rule(settings: Settings, values: dict[str, Any]) -> dict[str, Any]:
@@ -310,7 +345,7 @@ def prometheus_rule(settings: Settings, values: dict[str, Any]) -> dict[str, Any
                         "annotations": {
                             "summary": alert.summary,
                             "description": alert.description,
-                            "runbook_url": f"{runbooks}#{alert.anchor}",
+                            "runbook_url": alert.runbook_url(runbooks),
                         },
                     }
                     for alert in alerts(settings, values)

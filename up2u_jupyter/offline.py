@@ -18,6 +18,7 @@ from .render import (
     offline_values,
 )
 from .settings import Settings
+from .settings.dataprotection import consequences as data_protection_consequences
 from .stackfile import StackConfig, load_stack
 
 
@@ -101,6 +102,10 @@ def warnings(config: StackConfig, settings: Settings) -> list[str]:
     ]
     found += [
         f"warning: {PROJECT}:{key} (stack {stack}): {text}" for key, text in settings.advice()
+    ]
+    found += [
+        f"{level}: {PROJECT}:{key} (stack {stack}): {text}"
+        for level, key, text in data_protection_consequences(settings)
     ]
     return found
 

@@ -15,6 +15,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..args import add_stack_arguments, port
@@ -54,6 +55,11 @@ def register(commands: Any) -> None:
     command.add_argument(
         "--keep", action="store_true", help="keep the state folder (logs, database)"
     )
+    command.add_argument(
+        "--database",
+        type=Path,
+        help="start from a copy of this hub database (a restore drill: restore-hub-db --to)",
+    )
     add_stack_arguments(command)
     command.set_defaults(handler=run_command)
 
@@ -67,7 +73,9 @@ def run_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return load_stack(args.project_dir, args.stack)[1]
 
     try:
-        run(settings, args.stack, args.port, args.keep, out)
+        if args.database is not None and not args.database.is_file():
+            raise PreviewError(f"--database {args.database}: no such file")
+        run(settings, args.stack, args.port, args.keep, out, database=args.database)
     except PreviewError as error:
         # the message may quote a child's log line: never let it drive the terminal
         print(f"error: {printable(str(error))}", file=err)
@@ -81,11 +89,14 @@ def run(
     public_port: int,
     keep: bool,
     out: TextIO,
+    database: Path | None = None,
 ) -> None:
     """``preview``: start, print what runs, wait for a stop signal or a stopped piece."""
     with _stop_on_signals():
         try:
-            with Preview(settings, stack, port=public_port, keep=keep) as preview:
+            with Preview(
+                settings, stack, port=public_port, keep=keep, database=database
+            ) as preview:
                 _say(out, "\n".join(preview.describe()))
                 _say(out, "Ctrl-C stops the preview.")
                 while (stopped := preview.stopped_child()) is None:

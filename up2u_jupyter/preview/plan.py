@@ -73,6 +73,9 @@ class Plan:
     """The local identity provider's user table: ``{"sub": ..., <claim>: ...}`` each."""
     oidc: bool = False
     """The stack signs in with OpenID Connect: the preview runs a local provider."""
+    processes: list[Any] = field(default_factory=list)
+    """What the stack runs beside the hub (``pupildata.preview.LocalProcess``: the backup
+    sidecar and its object storage), started in order once the hub answers."""
 
 
 def local_plan(
@@ -151,8 +154,19 @@ def local_plan(
         values["hub"]["db"] = {"type": "sqlite-pvc"}
         swaps.append(f"hub.db.type {database} -> SQLite")
     _swap_metrics(values, plan.env, swaps, ports)
+    plan.processes = _swap_data_protection(values, plan.env, swaps)
     swaps += _singleuser_swaps(values)
     return plan
+
+
+def _swap_data_protection(
+    values: dict[str, Any], env: dict[str, str], swaps: list[str]
+) -> list[Any]:
+    """forget-user's token, retention's volumes and the backup sidecar (pupildata.preview)."""
+    from ..pupildata.preview import swap
+    from .processes import free_port
+
+    return swap(values, env, swaps, str(REPO), free_port)
 
 
 def _as_the_hub_reads(values: dict[str, Any], chart_version: str) -> tuple[dict[str, Any], str]:

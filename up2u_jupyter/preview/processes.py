@@ -93,13 +93,18 @@ class Preview:
         stack: str,
         port: int = 8000,
         keep: bool = False,
+        database: Path | None = None,
     ):
-        """``settings`` may be a function that reads them: it runs once the hub is starting."""
+        """``settings`` may be a function that reads them: it runs once the hub is starting.
+
+        ``database``: start the hub from a copy of this SQLite file (a restored backup).
+        """
         if not 1 <= port <= 65535:  # before anything exists, so nothing can be left behind
             raise PreviewError(f"{port} is not a port; use 1 to 65535")
         self.settings = settings
         self.stack = stack
         self.keep = keep
+        self.database = database
         self.ports = Ports(
             public=port,
             hub=free_port(),
@@ -157,6 +162,8 @@ class Preview:
         if callable(self.settings):
             self.settings = self.settings()  # a config error stops the hub (__enter__)
         self.plan = plan = local_plan(self.settings, self.ports)
+        if self.database is not None:  # before the plan: the hub opens it once it has the plan
+            shutil.copyfile(self.database, self.state / "jupyterhub.sqlite")
         written = plan_file.with_suffix(".partial")
         written.write_text(
             json.dumps(
@@ -186,6 +193,10 @@ class Preview:
                 provider.nice(PROVIDER_NICENESS)
             waits.append((f"{self.oidc_url}/.well-known/openid-configuration", "oidc-provider"))
         self._wait_http(waits)
+        for process in plan.processes:  # in order: the backup needs its object storage up
+            self._spawn(process.name, process.argv, env={**os.environ, **process.env})
+            if process.ready_url:
+                self._wait_http([(process.ready_url, process.name)])
         self._refresh()
         self._proxy = next(
             (p for p in self._seen.values() if "configurable-http-proxy" in _cmdline(p)), None
@@ -268,6 +279,9 @@ class Preview:
                 f"  running jupyterhub-idle-culler (timeout {cull.get('timeout')}s, "
                 f"every {cull.get('every')}s)"
             )
+        for process in self.plan.processes:
+            where = f" at {process.url}" if process.url else ""
+            lines.append(f"  running {process.name}{where}")
         lines.append("swapped for local running:")
         lines += [f"  {swap}" for swap in self.plan.swaps]
         if self.plan.sign_in_as:

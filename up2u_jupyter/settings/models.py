@@ -13,6 +13,8 @@ from pydantic.alias_generators import to_camel
 from .. import authenticators, authkeys, chart, credentials
 from ..quantity import parse_quantity
 from ..secretrule import url_has_secret
+from .dataprotection import DataProtection
+from .dataprotection import problems as data_protection_problems
 from .fields import (
     HIDDEN_VALUE,
     AuthType,
@@ -589,6 +591,9 @@ class Settings(Model):
     check](operate.md#post-deploy-health-check))."""
     monitoring: Monitoring = Monitoring()
     """Metrics, alerts and dashboards."""
+    data_protection: DataProtection = DataProtection()
+    """Pupils' data: kept when a user is deleted, erased after inactivity, backed up (see
+    [pupils-data.md](pupils-data.md))."""
     helm_values: dict[str, Any] = {}
     """Raw z2jh values deep-merged last (maps merge, lists and scalars replace, `null` removes a
     chart default): the escape hatch for anything not modelled. `check` judges the result, not
@@ -611,7 +616,8 @@ class Settings(Model):
 
     def secret_env_references(self) -> list[str]:
         """The secretEnv entries the stack's config reads (they must be set)."""
-        return sorted(set(self.auth.secret_options.values()))
+        names = {*self.auth.secret_options.values(), *self.data_protection.secret_env_names()}
+        return sorted(names)
 
     def cross_field_problems(self) -> list[tuple[str, Any, str]]:
         """Rules that span several top-level keys, as (key, value, message) triples."""
@@ -665,6 +671,7 @@ class Settings(Model):
                 )
             )
         found += self._profile_problems()
+        found += data_protection_problems(self)
         if self.protect:
             for key, image in (
                 ("hub.image", self.hub.image),
