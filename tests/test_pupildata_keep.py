@@ -207,9 +207,24 @@ def test_backups_need_their_object_storage_keys_as_secret_env_entries():
     ]
 
 
-def test_every_data_protection_field_has_its_reference_docstring():
-    from up2u_jupyter.settings.dataprotection import Backups, DataProtection
+# --- import-values -----------------------------------------------------------------------------
 
-    for model in (DataProtection, Backups):
-        for name, field in model.model_fields.items():
-            assert field.description, f"{model.__name__}.{name} has no attribute docstring"
+OLD_VALUES = """
+hub:
+  config:
+    JupyterHub: {authenticator_class: dummy}
+    KubeSpawner: {delete_pvc: %s}
+"""
+
+
+@pytest.mark.parametrize("old", ["true", "false"])
+def test_an_old_files_delete_pvc_becomes_the_setting(project_dir, old):
+    from tests.importer_helpers import import_values, stack_values
+
+    path = project_dir / "old.yaml"
+    path.write_text(OLD_VALUES % old)
+    code, _, report = import_values(project_dir, path, "--from-chart", "3.3.8")
+    assert code == 0, report
+    assert stack_values(project_dir)["dataProtection"] == {"deleteVolumeWithUser": old == "true"}
+    assert "hub.config.KubeSpawner.delete_pvc" in report
+    assert "helmValues" not in stack_values(project_dir)  # not passed through as well

@@ -41,6 +41,9 @@ _TYPE_WORDS = {
     "_labels": "map of Kubernetes labels",
     "_ratio": "ratio in (0, 1]",
     "_positive_number": "positive number",
+    "_duration": "period (`365d`, `12h`, `30m`, `45s`, seconds)",
+    "_bucket": "S3 bucket name",
+    "_prefix": "folder in the bucket (`jhub/`)",
 }
 """Validator function -> what the value is, in the reference's words."""
 

@@ -72,28 +72,26 @@ it carries the retention service and the backup program."""
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", alias_generator=to_camel, frozen=True, use_attribute_docstrings=True
-    )
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, frozen=True)
 
 
 class Backups(_Model):
     """Consistent copies of the SQLite hub database in S3-compatible object storage."""
 
     enabled: bool = False
-    """Run the backup sidecar next to the hub (``hub.db.type: sqlite-pvc`` only). Its access
-    keys are the secretEnv entries UP2U_BACKUP_S3_ACCESS_KEY_ID and
-    UP2U_BACKUP_S3_SECRET_ACCESS_KEY."""
+    """Run the backup sidecar next to the hub (`hub.db.type: sqlite-pvc` only). Its access keys
+    are the secretEnv entries `UP2U_BACKUP_S3_ACCESS_KEY_ID` and
+    `UP2U_BACKUP_S3_SECRET_ACCESS_KEY`."""
     every: Duration = 86400
     """How often a backup is taken (24h); the JupyterHubDatabaseBackupStale alert fires when
     the newest is older than twice this."""
     keep: PositiveInt = 14
-    """How many backups are kept; older ones are deleted after each new one. With ``every``
-    this is how long a deleted user's record survives in backups (14 x 24h: two weeks)."""
+    """How many backups are kept; older ones are deleted after each new one. With `every` this
+    is how long a deleted user's record survives in backups (14 x 24h: two weeks)."""
     bucket: Annotated[str, AfterValidator(_bucket)] | None = None
     """The bucket the backups go to (required when enabled); create it yourself, private."""
     prefix: Annotated[str, AfterValidator(_prefix)] | None = None
-    """The folder in the bucket (default: the namespace and '/', e.g. jhub/)."""
+    """The folder in the bucket (default: the namespace and '/', e.g. `jhub/`)."""
     endpoint_url: HttpsUrl | None = None
     """The S3-compatible service's https URL (none: Amazon S3)."""
     region: Annotated[str, Field(min_length=1, max_length=64)] = "us-east-1"
@@ -112,12 +110,12 @@ class DataProtection(_Model):
     """What happens to pupils' data: kept, erased on schedule, backed up."""
 
     delete_volume_with_user: bool = False
-    """Whether deleting a user (admin page, API, cull.users) deletes their home volume too
-    (KubeSpawner's delete_pvc, whose own default is true). False keeps the files: they come
-    back when the user signs in again, and forget-user or retention erase them."""
+    """Whether deleting a user (admin page, API, `cull.users`) deletes their home volume too
+    (KubeSpawner's `delete_pvc`, whose own default is true). False keeps the files: they come
+    back when the user signs in again, and `forget-user` or retention erase them."""
     retention: Duration | None = None
-    """Users inactive longer than this (e.g. 365d) are deleted with their home volumes, under
-    every naming scheme, by the hub service data-retention; none: never."""
+    """Users inactive longer than this (e.g. `365d`) are deleted with their home volumes, under
+    every naming scheme, by the hub service `data-retention`; none: never."""
     retention_check_every: Duration = 3600
     """How often the data-retention service looks for inactive users (1h)."""
     retention_skips_admins: bool = True
