@@ -52,6 +52,9 @@ NOT_IMPORTED = {
     r"hub\.extraEnv\.[A-Z_]+\.valueFrom\..*": "the secrets table's references, rendered anew",
     r"hub\.db\.pvc\.annotations\..*": "the program's own keep annotation, rendered anew",
     r"hub\.(services|loadRoles)\.health-check.*": "healthCheck's service, rendered anew",
+    r"hub\.(extraEnv\.UP2U_FORGET_USER_TOKEN|extraConfig\.up2u-forget-user-service|loadRoles\."
+    r"forget-user|templateVars\.dataProtection)": "dataProtection's own (forget-user's service, "
+    "the admin page's notice), rendered anew",
     r"proxy\.chp\.resources": "empty: nothing to carry",
 }
 """Chart paths the stack renders that an old values file's import does not turn back into the

@@ -14,6 +14,7 @@ from typing import Any
 from ..chartschema import load_schema
 from ..errors import excerpt
 from .auth import convert_auth
+from .dataprotection import convert_data_protection
 from .history import (
     CHART_IMAGES,
     ERAS,
@@ -53,6 +54,7 @@ def convert(document: Any, from_chart: str | None = None, auth_type: str | None 
     report_parent(c, found.parent_keys)
     c.out.report.append(ReportLine(_prefix_key(found.prefix), "era", evidence))
     convert_proxy(c)
+    convert_data_protection(c)  # before hub: it takes the program's own hub entries
     convert_hub(c)
     convert_auth(c, auth_type)
     convert_singleuser(c)
