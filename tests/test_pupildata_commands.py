@@ -113,7 +113,10 @@ def test_the_docs_name_every_key_and_hold_the_alerts_runbook():
     settings = load_settings(
         minimal_config(
             hub=UP2U_HUB,
-            monitoring={"enabled": True, "runbookUrl": "https://git.example.org/up2u/README.md"},
+            monitoring={
+                "enabled": True,
+                "runbookUrl": "https://git.example.org/up2u/docs/monitoring.md",
+            },
             dataProtection={"backups": {"enabled": True, "bucket": "b-1"}},
         ),
         "t",

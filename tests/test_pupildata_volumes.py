@@ -45,8 +45,12 @@ def pvc_name(user, scheme, template=KUBESPAWNER_TEMPLATE, server="", user_id=7):
     c.KubeSpawner.pvc_name_template = template
     c.KubeSpawner.namespace = NAMESPACE
     spawner = kubespawner.KubeSpawner(
-        config=c, user=SimpleNamespace(name=user, id=user_id, url="/"), name=server, _mock=True
+        config=c,
+        user=SimpleNamespace(name=user, id=user_id, url="/"),
+        orm_spawner=SimpleNamespace(name=server, server=None),  # its name is its record's
+        _mock=True,
     )
+    assert spawner.name == server
     return spawner.pvc_name
 
 
