@@ -490,7 +490,8 @@ class Cull(Model):
     max_age: Seconds = 0
     """Stop servers older than this many seconds even when active (0: no limit)."""
     users: bool = False
-    """Also delete users whose servers were culled from the hub database."""
+    """Also delete users whose servers were culled from the hub database. Their home volumes
+    stay unless `dataProtection.deleteVolumeWithUser` (see [pupils-data.md](pupils-data.md))."""
 
     def advice(self) -> list[tuple[str, str]]:
         """Settings the chart accepts but that probably do not do what was meant."""
