@@ -279,9 +279,7 @@ class Preview:
                 f"  running jupyterhub-idle-culler (timeout {cull.get('timeout')}s, "
                 f"every {cull.get('every')}s)"
             )
-        for process in self.plan.processes:
-            where = f" at {process.url}" if process.url else ""
-            lines.append(f"  running {process.name}{where}")
+        lines += [f"  {p.name} serves {p.url}" for p in self.plan.processes if p.url]
         lines.append("swapped for local running:")
         lines += [f"  {swap}" for swap in self.plan.swaps]
         if self.plan.sign_in_as:
