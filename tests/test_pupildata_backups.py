@@ -257,6 +257,7 @@ def test_restore_checks_what_it_writes_and_never_overwrites(store, tmp_path):
     assert not (tmp_path / "missing.sqlite").exists()  # never created by the attempt
 
 
+@pytest.mark.slow  # waits for the schedule
 def test_the_sidecar_loop_backs_up_on_schedule_prunes_and_reports(s3, tmp_path):
     database = tmp_path / "jupyterhub.sqlite"
     sqlite3.connect(database).execute("CREATE TABLE users (id INTEGER)").connection.commit()
@@ -295,6 +296,7 @@ def backed_up_dev(**backups):
 
 
 @pytest.mark.e2e
+@pytest.mark.slow  # waits for backups on their schedule
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_backups_taken_while_the_hub_is_busy_restore_into_a_new_preview(
     project_dir, tmp_path, monkeypatch

@@ -112,6 +112,7 @@ def left(preview):
     )
 
 
+@pytest.mark.slow  # waits for the retention period to pass
 def test_retention_erases_an_inactive_pupil_with_both_volumes():
     with Preview(pupil_stack(retention="40s", retentionCheckEvery="2s"), "dev",
                  port=free_port()) as preview:  # fmt: skip

@@ -3,10 +3,8 @@ whose Role reaches the namespace's volume claims and nothing else."""
 
 import json
 
-import pytest
-
 from tests.conftest import minimal_config
-from tests.pulumi_harness import fake_hex, start, stop, unwrap
+from tests.pulumi_harness import fake_hex, unwrap
 from up2u_jupyter.component import JupyterHub, JupyterHubArgs
 from up2u_jupyter.pupildata.helm import FORGET_TOKEN_ENV
 from up2u_jupyter.settings import load_settings
@@ -17,13 +15,6 @@ BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"
 ACCOUNT = "kubernetes:core/v1:ServiceAccount"
 RELEASE = "kubernetes:helm.sh/v3:Release"
 UP2U_HUB = {"image": {"name": "registry.example.org/jupyter/k8s-hub", "tag": "1.0"}}
-
-
-@pytest.fixture
-def harness():
-    h = start()
-    yield h
-    stop(h)
 
 
 def deploy(harness, **config):
