@@ -88,6 +88,8 @@ def items(settings: Settings, values: Mapping[str, Any]) -> list[Item]:
     cluster = f"administrators of namespace `{ns}` on the cluster"
     deletion = _deletion(settings)
     delete_pvc = (config.get("KubeSpawner") or {}).get("delete_pvc", True)
+    chosen = settings.singleuser.storage.storage_class
+    storage_class = f"storage class `{chosen}`" if chosen else "the cluster's default storage class"
 
     found = [
         Item(
@@ -138,8 +140,7 @@ def items(settings: Settings, values: Mapping[str, Any]) -> list[Item]:
         Item(
             "**Files**: everything the user writes in JupyterLab (notebooks, data, outputs)",
             f"one volume per user, `claim-<user slug>` ({settings.singleuser.storage.capacity}, "
-            f"storage class {settings.singleuser.storage.storage_class or 'of the cluster default'}"
-            f") in namespace `{ns}`; on stacks migrated from chart 0.9 also "
+            f"{storage_class}) in namespace `{ns}`; on stacks migrated from chart 0.9 also "
             "`claim-<escaped name>`",
             "the user; hub admins, through the user's server (JupyterHub 5 admins may access "
             f"servers); {cluster}",
