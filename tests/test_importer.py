@@ -178,7 +178,9 @@ def test_github_file_maps_organizations_renames_and_drops(project_dir):
     assert config["domain"] == "hub.school.example.org"
     assert config["https"] == {"mode": "letsencrypt", "contactEmail": "it@school.example.org"}
     helm = config["helmValues"]
-    assert helm["rbac"] == {"create": True}
+    # rbac.enabled (moved in 2.0, refused by 4.4.0's NOTES.txt): true is the new keys' default
+    assert "rbac" not in helm
+    assert "whose chart 4.4.0 default is the same" in report_line(err, "dropped", "rbac.enabled")
     assert helm["proxy"]["chp"]["nodeSelector"] == {"pool": "core"}
     assert helm["hub"]["containerSecurityContext"] == {"runAsUser": 1000}
     assert "image" not in helm.get("proxy", {}).get("chp", {})
@@ -395,9 +397,10 @@ def test_the_era_is_told_by_the_chart_own_image_tag_then_by_shape():
         detect_era({"hub": {"image": {"name": "jupyterhub/k8s-hub", "tag": "0.9.1"}}}, None)[0]
         == ERAS["0.7-0.9"]
     )
-    assert detect_era({"rbac": {"enabled": True}}, None)[0] == ERAS["0.x"]
-    assert detect_era({"auth": {}}, None)[0] == ERAS["0.x"]
-    assert detect_era({"hub": {"config": {}}}, None)[0] == ERAS["1.0+"]
+    mirrored = {"hub": {"image": {"name": "10.0.0.5:5000/jupyterhub/k8s-hub", "tag": "0.11.0"}}}
+    assert detect_era(mirrored, None)[0] == ERAS["0.10-0.11"]  # the chart's image, mirrored
+    assert detect_era({"auth": {}}, None)[0].until == (0, 11)  # moved to hub.config in 0.11
+    assert detect_era({"hub": {"config": {}}}, None)[0].since == (0, 11)
     assert detect_era({"singleuser": {}}, None)[0] is None
     assert detect_era({"auth": {}}, "3.1.0")[0] == ERAS["3.x"]
 

@@ -44,7 +44,7 @@ CORPUS: dict[str, Any] = {
             "singleuser.memory.limit": "256Mi",
             "prePuller.hook": False,
             "helmValues.singleuser.storage.type": "none",
-            "helmValues.rbac.create": True,
+            "helmValues.rbac": MISSING,  # rbac.enabled: true, the default (NOTES.txt refuses it)
             "helmValues.proxy.chp.networkPolicy.enabled": True,
             # the password became a secretEnv entry; the rest of the environment is kept
             "helmValues.hub.extraEnv": {

@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
 
-from . import credentials
+from . import chartrules, credentials
 from .args import add_stack_arguments
 from .chart import HUB_POD_ENV, env_items
 from .credentials import PROJECT
@@ -49,7 +49,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"secret, run: {command}",
             file=err,
         )
-    if not chart_schema_valid(args, values, settings, err):
+    schema_ok = chart_schema_valid(args, values, settings, err)
+    if not (chart_rules_pass(args.stack, values, err) and schema_ok):
         return EXIT_CONFIG
     if args.command == "check":
         print(f"stack {args.stack}: config is valid", file=out)
@@ -77,6 +78,23 @@ def chart_schema_valid(
             file=err,
         )
     return not found
+
+
+def chart_rules_pass(stack: str, values: Mapping[str, Any], err: TextIO) -> bool:
+    """The chart's template-time refusals (``chartrules``), one line each, as Helm would."""
+    found = chartrules.problems(values)
+    for problem in found:
+        print(f"error: {chart_rule_line(problem, stack)}", file=err)
+    return not found
+
+
+def chart_rule_line(problem: chartrules.ChartProblem, stack: str) -> str:
+    """One chart refusal as ``check`` and the importer print it."""
+    key = ".".join(shown_key(part) for part in problem.key)
+    return (
+        f"values {key} (stack {stack}): {problem.message}; fix {PROJECT}:helmValues (or the "
+        "key that renders it)"
+    )
 
 
 def warnings(config: StackConfig, settings: Settings) -> list[str]:

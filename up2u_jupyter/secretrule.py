@@ -10,6 +10,7 @@ It is a leaf module: it imports nothing of the project.
 import ast
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -42,9 +43,16 @@ def words(name: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(str(name))]
 
 
+_MODIFIERS = {"signed", "value", "b64", "base64", "encoded", "raw", "hex", "str", "string"}
+"""Words that describe how a secret is written (``LICENSE_KEY_SIGNED``, ``SECRET_B64``): the
+name is judged by the words before them."""
+
+
 def is_secret_name(name: Any) -> bool:
     """Whether a config key, trait or environment variable name names a secret."""
     parts = words(str(name))
+    while len(parts) > 1 and parts[-1] in _MODIFIERS:
+        parts = parts[:-1]
     if not parts:
         return False
     flat = "".join(parts)
@@ -59,13 +67,24 @@ def is_secret_name(name: Any) -> bool:
     return flat in ("cookiesecret", "authtoken", "apikey", "cryptokey")
 
 
+_PLACEHOLDER = re.compile(
+    r"\{[^{}]*\}|%[sd]|%\([a-z_]+\)s|\$\{[^{}]*\}|\$\([^()]*\)|\$[A-Za-z_]\w*"
+)
+"""A template field standing in for a password (``{password}``, ``%s``, ``${DB_PASSWORD}``,
+``$(DB_PASSWORD)``): a URL template, not a secret."""
+
+
 def url_has_secret(url: str) -> bool:
-    """Whether a URL carries a password in its user info or a password-like query parameter."""
+    """Whether a URL carries a password in its user info or a password-like query parameter
+    (a template field in their place is not one)."""
     try:
         parts = urlsplit(url)
-        if parts.password:
+        if parts.password and not _PLACEHOLDER.fullmatch(parts.password):
             return True
-        return any(_is_query_secret(k) for k, _ in parse_qsl(parts.query, keep_blank_values=True))
+        return any(
+            _is_query_secret(k) and not _PLACEHOLDER.fullmatch(v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        )
     except ValueError:  # an invalid URL (bad port, bad IPv6): judged by its text alone
         return "@" in url.partition("://")[2].partition("/")[0] or "password" in url.lower()
 
@@ -109,18 +128,285 @@ def _is_query_secret(name: str) -> bool:
 
 
 def extraconfig_secrets(code: str) -> list[str]:
-    """``c.Class.trait = '...'`` (and ``os.environ['X'] = '...'``) assignments of secrets."""
-    found = [
+    """Where Python code holds a secret literal, as the report names it (``c.X.client_secret``,
+    ``os.environ['API_TOKEN']``, ``line 7: compared with password``); see ``code_secrets``.
+
+    Code that does not parse (a template) is judged line by line: ``c.X.secret = '...'`` and
+    ``os.environ['X_TOKEN'] = '...'``.
+    """
+    found = code_secrets(code)
+    if found is not None:
+        return list(dict.fromkeys(secret.where for secret in found))
+    listed = [
         f"c.{m['cls']}.{m['trait']}"
         for m in _ASSIGNMENT.finditer(code)
         if is_secret_name(m["trait"])
     ]
-    found += [
+    listed += [
         f"os.environ[{m['name']!r}]"
         for m in _ENV_ASSIGNMENT.finditer(code)
         if is_secret_name(m["name"])
     ]
-    return found
+    return listed
+
+
+# --- secrets in Python code ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodeSecret:
+    """A literal in Python code that is (or is part of) a secret: where it is, never what."""
+
+    name: str
+    """The name it is known by (trait, variable, key, compared name): its secretEnv entry's."""
+    where: str
+    """How the report names the place (``c.GitHubOAuthenticator.client_secret``)."""
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    """The literal's span (lines from 1, columns in characters of the line, as ``ast``)."""
+    encoded: bool = False
+    """A bytes literal: the code needs ``os.environ[...].encode()`` in its place."""
+
+
+_CONSTRUCTORS = {
+    "bytes", "bytearray", "str", "fromhex", "a2b_hex", "unhexlify", "b64decode",
+    "urlsafe_b64decode", "b32decode", "b16decode", "encode", "decode", "strip", "SecretStr",
+}  # fmt: skip
+"""Calls that only re-encode their argument (``bytes.fromhex('...')``): a secret passed through
+them is still the literal."""
+_READERS = {"get", "getenv", "setdefault", "get_config", "get_secret_value", "pop"}
+"""Calls whose first argument names what they read (``os.environ.get('X_TOKEN', '...')``)."""
+
+
+def code_secrets(code: str) -> list[CodeSecret] | None:
+    """Every literal in ``code`` that holds a secret; None when the code is not Python.
+
+    A literal is secret when it is assigned to, passed as, stored under or compared with
+    something whose name says secret (``c.X.client_secret = ...``, ``password='...'``,
+    ``{'api_token': ...}``, ``env['GITHUB_TOKEN'] = ...``, ``if password == '...'``), in any
+    shape: plain, f-string, bytes (``b'...'``, ``bytes.fromhex('...')``, ``'...'.encode()``),
+    inside lists, tuples, sets and dicts, as the fallback of a read (``os.environ.get('X_SECRET')
+    or '...'``), or bound to a variable used there; and a URL literal with a password in it.
+    """
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    finder = _CodeSecrets(tree)
+    try:
+        finder.visit(tree)
+    except RecursionError:  # nested past the interpreter: judged as one secret, never printed
+        return [CodeSecret("CODE", "code too deeply nested to read", 1, 0, 1, 0)]
+    unique: dict[tuple[int, int, int, int], CodeSecret] = {}
+    for secret in finder.found:  # the first finding names it (the assignment before the URL)
+        unique.setdefault((secret.line, secret.col, secret.end_line, secret.end_col), secret)
+    return sorted(unique.values(), key=lambda s: (s.line, s.col))
+
+
+def _node_name(node: ast.AST) -> str | None:
+    """The name an assignment target or operand goes by (``c.X.trait`` -> ``trait``)."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Subscript):
+        key = node.slice
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            return key.value
+    if isinstance(node, ast.Call):
+        return _read_name(node)
+    return None
+
+
+def _read_name(call: ast.Call) -> str | None:
+    """``os.environ.get('X')``, ``getenv('X')``, ``get_config('custom.x')`` -> what is read."""
+    func = call.func
+    called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    if called in _READERS and call.args:
+        first = call.args[0]
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            return first.value.rpartition(".")[2]
+    return None
+
+
+def _shown(node: ast.AST) -> str:
+    """A target as the report names it: ``c.X.trait``, ``env['NAME']``, ``password``."""
+    try:
+        text = ast.unparse(node)
+    except (ValueError, RecursionError):  # pragma: no cover - unparse of parsed code
+        text = "?"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class _CodeSecrets(ast.NodeVisitor):
+    def __init__(self, tree: ast.Module):
+        self.found: list[CodeSecret] = []
+        self.bindings: dict[str, list[ast.expr]] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        self.bindings.setdefault(target.id, []).append(node.value)
+
+    # each literal of a value in a secret position
+    def secret(
+        self, value: ast.AST | None, name: str, where: str, seen: frozenset[str] = frozenset()
+    ) -> None:
+        if value is None:
+            return
+        if isinstance(value, ast.Constant) and isinstance(value.value, str | bytes):
+            if value.value:
+                self.add(value, name, where, isinstance(value.value, bytes))
+        elif isinstance(value, ast.JoinedStr):
+            if any(isinstance(part, ast.Constant) and part.value for part in value.values):
+                self.add(value, name, where)
+        elif isinstance(value, ast.List | ast.Tuple | ast.Set):
+            for item in value.elts:
+                self.secret(item, name, where, seen)
+        elif isinstance(value, ast.Dict):
+            for key, item in zip(value.keys, value.values, strict=True):
+                self.secret(key, name, where, seen)
+                self.secret(item, name, where, seen)
+        elif isinstance(value, ast.BoolOp):
+            for item in value.values:
+                self.secret(item, name, where, seen)
+        elif isinstance(value, ast.IfExp):
+            self.secret(value.body, name, where, seen)
+            self.secret(value.orelse, name, where, seen)
+        elif isinstance(value, ast.BinOp):
+            self.secret(value.left, name, where, seen)
+            self.secret(value.right, name, where, seen)
+        elif isinstance(value, ast.Call):
+            func = value.func
+            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            if called in _CONSTRUCTORS:
+                for arg in value.args[:1]:
+                    self.secret(arg, name, where, seen)
+                if isinstance(func, ast.Attribute) and called in ("encode", "decode", "strip"):
+                    self.secret(func.value, name, where, seen)
+            elif called in _READERS and len(value.args) > 1:
+                self.secret(value.args[1], name, where, seen)  # the fallback of a read
+        elif isinstance(value, ast.Name) and value.id not in seen:
+            for bound in self.bindings.get(value.id, []):
+                self.secret(bound, name, where, seen | {value.id})
+
+    def add(self, node: ast.AST, name: str, where: str, encoded: bool = False) -> None:
+        self.found.append(
+            CodeSecret(
+                name,
+                where,
+                node.lineno,  # type: ignore[attr-defined]
+                node.col_offset,  # type: ignore[attr-defined]
+                node.end_lineno or node.lineno,  # type: ignore[attr-defined]
+                node.end_col_offset or 0,  # type: ignore[attr-defined]
+                encoded,
+            )
+        )
+
+    def reads_secret(self, node: ast.AST) -> str | None:
+        """The secret name an expression reads or is (``password``, ``os.environ['X_KEY']``)."""
+        name = _node_name(node)
+        if name is not None and is_secret_name(name):
+            return name
+        if isinstance(node, ast.BoolOp):
+            return next((n for n in map(self.reads_secret, node.values) if n), None)
+        return None
+
+    # --- positions -----------------------------------------------------------------------
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            self.target(target, node.value)
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self.target(node.target, node.value)
+        self.generic_visit(node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self.target(node.target, node.value)
+        self.generic_visit(node)
+
+    def target(self, target: ast.AST, value: ast.AST | None) -> None:
+        if isinstance(target, ast.Tuple | ast.List) and isinstance(value, ast.Tuple | ast.List):
+            for one, other in zip(target.elts, value.elts, strict=False):
+                self.target(one, other)
+            return
+        name = _node_name(target)
+        if name is not None and is_secret_name(name):
+            self.secret(value, name, _shown(target))
+        elif (
+            name is not None
+            and isinstance(value, ast.Constant)
+            and isinstance(value.value, str)
+            and "://" in value.value
+            and url_has_secret(value.value)
+        ):
+            self.add(value, name, f"{_shown(target)} (a URL with a password)")
+
+    def visit_Call(self, node: ast.Call) -> None:
+        for keyword in node.keywords:
+            if keyword.arg is not None and is_secret_name(keyword.arg):
+                self.secret(keyword.value, keyword.arg, f"{_shown(node.func)}({keyword.arg}=...)")
+        read = _read_name(node)
+        if read is not None and is_secret_name(read) and len(node.args) > 1:
+            self.secret(node.args[1], read, f"the fallback of {_shown(node.func)}({read!r})")
+        self.generic_visit(node)
+
+    def visit_Dict(self, node: ast.Dict) -> None:
+        for key, value in zip(node.keys, node.values, strict=True):
+            named = isinstance(key, ast.Constant) and isinstance(key.value, str)
+            if named and is_secret_name(key.value):  # type: ignore[union-attr]
+                self.secret(value, key.value, f"the dict key {key.value!r}")  # type: ignore[union-attr]
+        self.generic_visit(node)
+
+    def visit_Compare(self, node: ast.Compare) -> None:
+        operands = [node.left, *node.comparators]
+        names = [self.reads_secret(operand) for operand in operands]
+        name = next((n for n in names if n), None)
+        if name is not None:
+            for operand, named in zip(operands, names, strict=True):
+                if not named:
+                    self.secret(operand, name, f"line {node.lineno}: compared with {name}")
+        self.generic_visit(node)
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> None:
+        name = self.reads_secret(node)
+        if name is not None:
+            for value in node.values:
+                if not self.reads_secret(value):
+                    self.secret(value, name, f"line {node.lineno}: the fallback of {name}")
+        self.generic_visit(node)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, str) and "://" in node.value and url_has_secret(node.value):
+            self.add(node, "URL", f"line {node.lineno}: a URL with a password")
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
+        # the literal parts, with each interpolation as a template field: a URL whose password
+        # is literal text is a secret; one whose password is interpolated is a template
+        text = "".join(
+            str(part.value) if isinstance(part, ast.Constant) else "{}" for part in node.values
+        )
+        if "://" in text and url_has_secret(text):
+            self.add(node, "URL", f"line {node.lineno}: a URL with a password")
+
+
+def rewrite_code_secrets(code: str, names: dict[CodeSecret, str]) -> str:
+    """``code`` with each given secret literal read from ``os.environ[NAME]`` instead."""
+    lines = code.splitlines(keepends=True)
+    for secret in sorted(names, key=lambda s: (s.line, s.col), reverse=True):
+        read = f"os.environ[{names[secret]!r}]" + (".encode()" if secret.encoded else "")
+        first, last = lines[secret.line - 1], lines[secret.end_line - 1]
+        head = first.encode("utf-8")[: secret.col].decode("utf-8", errors="replace")
+        tail = last.encode("utf-8")[secret.end_col :].decode("utf-8", errors="replace")
+        lines[secret.line - 1 : secret.end_line] = [head + read + tail]
+    text = "".join(lines)
+    if names and not re.search(r"^\s*import os\b", text, re.MULTILINE):
+        text = "import os\n" + text
+    return text
 
 
 _VOLUME_SOURCE_KEYS = {"secretName", "name", "key", "items", "defaultMode", "optional"}
@@ -161,7 +447,28 @@ def secret_leaves(tree: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, 
                 yield from secret_leaves(value, here)
     elif isinstance(tree, list):
         for index, item in enumerate(tree):
-            yield from secret_leaves(item, (*path, str(index)))
+            if isinstance(item, str) and is_secret_text(item):
+                yield (*path, str(index))  # an argument: a URL or --password=... with a secret
+            else:
+                yield from secret_leaves(item, (*path, str(index)))
+
+
+_FLAG = re.compile(r"--?(?P<name>[A-Za-z][\w-]*)=(?P<value>.+)", re.DOTALL)
+
+
+def is_secret_text(text: str) -> bool:
+    """Whether a bare piece of text (a list item, such as a container argument) holds a
+    secret: a URL with a password, or ``--password=...`` / ``--api-token=...`` (a file path
+    such as ``-credentials=/secrets/db.json`` or a ``$(VAR)`` reference is not one)."""
+    if "://" in text and url_has_secret(text):
+        return True
+    flag = _FLAG.fullmatch(text.strip())
+    return bool(
+        flag
+        and is_secret_name(flag["name"].replace("-", "_"))
+        and not _PLACEHOLDER.fullmatch(flag["value"])
+        and not flag["value"].startswith(("/", "./", "~/"))
+    )
 
 
 def is_secret_env(name: Any, value: Any) -> bool:

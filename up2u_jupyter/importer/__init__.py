@@ -17,13 +17,12 @@ from .auth import convert_auth
 from .dataprotection import convert_data_protection
 from .history import (
     CHART_IMAGES,
-    ERAS,
-    REMOVED,
-    RENAMED,
     TARGET_CHART,
+    UNKNOWN_ERA,
     Era,
-    Removed,
-    Renamed,
+    bounds,
+    chart_image,
+    era_between,
     era_of,
 )
 from .hub import convert_hub
@@ -73,7 +72,13 @@ def _prefix_key(prefix: tuple[str, ...]) -> str:
 
 
 def detect_era(values: dict[str, Any], from_chart: str | None) -> tuple[Era | None, str]:
-    """The chart era of a values file, and the report line that says how it was told."""
+    """The chart era of a values file, and the report line that says how it was told.
+
+    In order: ``--from-chart``; the tag of one of the chart's own images; else the versions the
+    keys allow (``charthistory.bounds``: a key added in 0.11 dates the file 0.11 or later, one
+    removed in 2.0 before 2.0). The defaults the allowed versions agree on apply; a default they
+    disagree on is None, and only a question that needs it asks for ``--from-chart``.
+    """
     if from_chart:
         era = era_of(from_chart)
         if era is not None:
@@ -82,55 +87,45 @@ def detect_era(values: dict[str, Any], from_chart: str | None) -> tuple[Era | No
         node: Any = values
         for part in path:
             node = node.get(part) if isinstance(node, dict) else None
-        if isinstance(node, dict) and node.get("name") == image and node.get("tag"):
+        name = node.get("name") if isinstance(node, dict) else None
+        if isinstance(name, str) and chart_image(name) and name.endswith(image) and node["tag"]:
             era = era_of(str(node["tag"]))
             if era is not None:
                 return era, (
                     f"chart {excerpt(str(node['tag']))} (the tag of its own {image} image): "
                     "its defaults apply"
                 )
-    old = _old_keys(values)
-    if old:
-        path, version = old
-        era = ERAS["0.7-0.9"] if version.startswith("0.") else ERAS["0.x"]
-        return era, (
-            f"a chart {era.name} file (it has {'.'.join(path)}, which chart {version} "
-            "removed); pass --from-chart VERSION for that version's exact defaults"
-        )
-    if "auth" in values:
-        return ERAS["0.x"], (
-            "a chart 0.7-0.11 file (it has the top-level auth block); pass --from-chart VERSION "
-            "for that version's exact defaults"
-        )
-    if isinstance(values.get("hub"), dict) and "config" in values["hub"]:
-        return ERAS["1.0+"], (
-            "a chart 1.0 or later file (it has hub.config); pass --from-chart VERSION for that "
-            "version's exact defaults"
-        )
-    return None, (
-        "the file does not tell its chart version; pass --from-chart VERSION (helm list shows it)"
-    )
-
-
-def _old_keys(values: dict[str, Any]) -> tuple[tuple[str, ...], str] | None:
-    """A key the chart removed or moved by 1.0, and the version that did (the earliest)."""
-    found = []
-    changes: list[tuple[tuple[str, ...], Removed | Renamed]] = [*REMOVED.items(), *RENAMED.items()]
-    for path, change in changes:
-        node: Any = values
-        for part in path:
-            node = node.get(part, _ABSENT) if isinstance(node, dict) else _ABSENT
-        if node is not _ABSENT and change.version and change.version[0].isdigit():
-            major, _, minor = change.version.partition(".")
-            if int(major) < 1 or (int(major) == 1 and minor in ("", "0")):
-                found.append((tuple(map(int, change.version.split("."))), path, change.version))
+    found = bounds(values)
     if not found:
-        return None
-    _, path, version = min(found)
-    return path, version
-
-
-_ABSENT = object()
+        return None, (
+            "the file does not tell its chart version; pass --from-chart VERSION (helm list "
+            "shows it) if a question below needs it"
+        )
+    lows = [b for b in found if b.since is not None]
+    highs = [b for b in found if b.until is not None]
+    since = max((b.since for b in lows), default=None)  # type: ignore[type-var]
+    until = min((b.until for b in highs), default=None)  # type: ignore[type-var]
+    # the keys that decide the range (the latest addition, the earliest removal)
+    binding = [b for b in lows if b.since == since][:1] + [b for b in highs if b.until == until][:1]
+    told = "; ".join(f"{'.'.join(b.path)}: {b.why}" for b in binding)
+    if since is not None and until is not None and since >= until:
+        return UNKNOWN_ERA, (
+            f"its keys disagree about its chart version ({told}); pass --from-chart VERSION "
+            "(helm list shows it) if a question below needs it"
+        )
+    era = era_between(since, until)
+    unknown = None in (
+        era.https_enabled_by_default,
+        era.oauth_allows_all_without_rule,
+        era.hub_allows_all_without_rule,
+    )
+    rest = (
+        "the defaults those charts share apply; a question below asks for --from-chart VERSION "
+        "if it needs one they differ on"
+        if unknown
+        else "its defaults apply"
+    )
+    return era, f"a chart {era.name} file ({told}): {rest}"
 
 
 def _https_from_callback(c: Conversion) -> None:

@@ -83,7 +83,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if not (imported.problems and problem.key.startswith(f"{PROJECT}:auth"))
         ]
     if settings is not None and not problems:
-        problems += _chart_schema_problems(settings, args.project_dir)
+        problems += _chart_schema_problems(settings, args.project_dir, args.stack)
     if problems or settings is None:
         print(f"error: nothing written to {target.name}; the imported config needs:", file=err)
         for problem in problems:
@@ -97,16 +97,19 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _chart_schema_problems(settings: Settings, project_dir: Path) -> list[str]:
+def _chart_schema_problems(settings: Settings, project_dir: Path, stack: str) -> list[str]:
     """What the chart's own schema would refuse in the stack's values (as ``check`` says it)."""
+    from ..chartrules import problems as chart_problems
     from ..chartschema import validate
+    from ..offline import chart_rule_line
     from ..render import offline_values
 
-    found = validate(offline_values(settings), settings.chart.version, project_dir) or []
+    values = offline_values(settings)
+    found = validate(values, settings.chart.version, project_dir) or []
     return [
         f"values {printable(line)}; Helm would refuse the release: fix the key that renders it"
         for line in found
-    ]
+    ] + [chart_rule_line(problem, stack) for problem in chart_problems(values)]
 
 
 def _settings_problem(key: str, message: str) -> str:

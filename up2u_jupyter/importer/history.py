@@ -1,47 +1,54 @@
-"""What changed in the z2jh chart from 0.7 to 4.4.0: data only, read by the conversion.
+"""What changed from chart 0.7 to 4.4.0 that the conversion reads: data only.
 
-Each table says, per chart version, what an old values file meant then and what it is called
-now. When the next chart version renames or removes a key, the change is an entry here (with the
-version that made it), not a change to the conversion code. Sources: the chart's CHANGELOG and
-its ``values.yaml``/``schema.yaml`` of each release; the pinned authenticator packages of the
-4.4.0 hub image (``hub-image-requirements.txt``) and their ``jupyterhub.authenticators`` entry
-points.
+The chart's own values history (renames, removals, additions, eras, what 4.4.0 refuses) is
+``up2u_jupyter.charthistory``, shared with ``chartrules`` and re-exported here; this module adds
+what only the importer needs: parent charts, storage and command values, and the authenticators
+(the pinned packages of the 4.4.0 hub image, ``hub-image-requirements.txt``, and their
+``jupyterhub.authenticators`` entry points). When the next release renames or removes
+something, the change is an entry in a table, not a change to the conversion code.
 """
 
-from dataclasses import dataclass
-
-from ..chart import VERSION
-
-KeyPath = tuple[str, ...]
-
-TARGET_CHART = VERSION
-"""The chart the converted stack deploys."""
-
-CHART_TOP_LEVEL = frozenset(
-    {
-        "enabled",
-        "fullnameOverride",
-        "nameOverride",
-        "imagePullSecret",
-        "imagePullSecrets",
-        "hub",
-        "proxy",
-        "singleuser",
-        "scheduling",
-        "ingress",
-        "httpRoute",
-        "prePuller",
-        "custom",
-        "cull",
-        "debug",
-        "rbac",
-        "global",
-    }
+from ..charthistory import (
+    ADDED,
+    CHART_IMAGES,
+    CHART_TOP_LEVEL,
+    ERAS,
+    OLD_TOP_LEVEL,
+    REMOVED,
+    RENAMED,
+    TARGET_CHART,
+    UNKNOWN_ERA,
+    Bound,
+    Era,
+    KeyPath,
+    Removed,
+    Renamed,
+    bounds,
+    chart_image,
+    era_between,
+    era_of,
 )
-"""Top-level keys of the chart 4.4.0 values: what may pass through to helmValues."""
 
-OLD_TOP_LEVEL = frozenset({"auth"})
-"""Top-level keys that only older charts had (``auth``: 0.x, moved to ``hub.config`` in 1.0)."""
+__all__ = [
+    "ADDED",
+    "CHART_IMAGES",
+    "CHART_TOP_LEVEL",
+    "ERAS",
+    "OLD_TOP_LEVEL",
+    "REMOVED",
+    "RENAMED",
+    "TARGET_CHART",
+    "UNKNOWN_ERA",
+    "Bound",
+    "Era",
+    "KeyPath",
+    "Removed",
+    "Renamed",
+    "bounds",
+    "chart_image",
+    "era_between",
+    "era_of",
+]
 
 PARENT_SECTIONS: tuple[KeyPath, ...] = (
     ("jupyterhub",),
@@ -54,152 +61,6 @@ PARENT_SECTIONS: tuple[KeyPath, ...] = (
 """Where parent charts put the z2jh values (datahub and 2i2c's basehub under ``jupyterhub:``,
 2i2c's daskhub two charts deep, pangeo's hubploy chart, BinderHub), tried in this order."""
 
-
-# --- eras: what a key meant when it was left at the chart's default ---------------------------
-
-
-@dataclass(frozen=True)
-class Era:
-    """Defaults of a range of chart versions that change what an old file means.
-
-    ``None`` means the range spans versions that differ (the file did not say which).
-    """
-
-    name: str
-    https_enabled_by_default: bool | None
-    """``proxy.https.enabled`` when the file leaves it out (true in 0.7-0.9)."""
-    oauth_allows_all_without_rule: bool | None
-    """OAuthenticator before 16 (chart < 3.0) let every signed-in user in without a rule."""
-    hub_allows_all_without_rule: bool | None
-    """JupyterHub before 5 (chart < 4.0) let every signed-in user in without a rule."""
-    jupyterhub: str
-    """The JupyterHub version the chart ran, as the report names it."""
-
-
-ERAS: dict[str, Era] = {
-    "0.7-0.9": Era("0.7-0.9", True, True, True, "0.9 to 1.1"),
-    "0.10-0.11": Era("0.10-0.11", False, True, True, "1.2 to 1.3"),
-    "1.x-2.x": Era("1.x-2.x", False, True, True, "1.3 to 3.1"),
-    "3.x": Era("3.x", False, False, True, "4.0/4.1 with OAuthenticator 16"),
-    "4.x": Era("4.x", False, False, False, "5.x"),
-    # what a file tells by its shape alone
-    "0.x": Era("0.7-0.11", None, True, True, "0.9 to 1.3"),
-    "1.0+": Era("1.0 or later", False, None, None, "1.3 or later"),
-}
-"""Chart version ranges, and the ranges a file's shape alone implies (``0.x``: it has the
-top-level ``auth`` block; ``1.0+``: it has ``hub.config``)."""
-
-
-def era_of(version: str) -> Era | None:
-    """The era of a chart version such as ``0.9.0``, ``1.2`` or ``3``; None if not a version."""
-    parts = version.strip().lstrip("v").split(".")
-    try:
-        major = int(parts[0])
-        minor = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
-    except ValueError:
-        return None
-    if major == 0:
-        return ERAS["0.7-0.9"] if minor <= 9 else ERAS["0.10-0.11"]
-    if major in (1, 2):
-        return ERAS["1.x-2.x"]
-    if major == 3:
-        return ERAS["3.x"]
-    return ERAS["4.x"]
-
-
-CHART_IMAGES = {
-    "jupyterhub/k8s-hub": ("hub", "image"),
-    "quay.io/jupyterhub/k8s-hub": ("hub", "image"),
-    "jupyterhub/k8s-image-awaiter": ("prePuller", "hook", "image"),
-    "quay.io/jupyterhub/k8s-image-awaiter": ("prePuller", "hook", "image"),
-    "jupyterhub/k8s-secret-sync": ("proxy", "secretSync", "image"),
-    "quay.io/jupyterhub/k8s-secret-sync": ("proxy", "secretSync", "image"),
-    "jupyterhub/k8s-network-tools": ("singleuser", "networkTools", "image"),
-    "quay.io/jupyterhub/k8s-network-tools": ("singleuser", "networkTools", "image"),
-}
-"""Images the chart builds and tags with its own version: their tag dates the old file."""
-
-
-# --- keys renamed, moved or removed -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Renamed:
-    """A key that moved: its value means the same under the new path."""
-
-    new: KeyPath
-    version: str
-    """The chart version that made the change."""
-
-
-@dataclass(frozen=True)
-class Removed:
-    """A key the chart dropped, with its successor if it has one (said in words)."""
-
-    version: str
-    reason: str
-
-
-RENAMED: dict[KeyPath, Renamed] = {
-    ("rbac", "enabled"): Renamed(("rbac", "create"), "1.0"),
-    ("proxy", "nodeSelector"): Renamed(("proxy", "chp", "nodeSelector"), "1.0"),
-    ("proxy", "tolerations"): Renamed(("proxy", "chp", "tolerations"), "1.0"),
-    ("proxy", "networkPolicy"): Renamed(("proxy", "chp", "networkPolicy"), "1.0"),
-    ("proxy", "pdb"): Renamed(("proxy", "chp", "pdb"), "1.0"),
-    ("proxy", "containerSecurityContext"): Renamed(
-        ("proxy", "chp", "containerSecurityContext"), "1.0"
-    ),
-    ("hub", "uid"): Renamed(("hub", "containerSecurityContext", "runAsUser"), "1.0"),
-    ("singleuser", "imagePullSecret"): Renamed(("imagePullSecret",), "0.10"),
-    ("hub", "imagePullSecret"): Renamed(("imagePullSecret",), "0.10"),
-    # never chart keys, but what their authors meant has one
-    ("singleuser", "imagePullSecrets"): Renamed(("singleuser", "image", "pullSecrets"), ""),
-    ("singleuser", "podSecurityContext", "fsGroup"): Renamed(("singleuser", "fsGid"), ""),
-}
-"""Old path -> new path (the value is carried to helmValues under the new path)."""
-
-_PINNED = "chart 4.4.0 pins its own {} image; an old tag would run one it was not built for"
-
-REMOVED: dict[KeyPath, Removed] = {
-    ("hub", "extraConfigMap"): Removed(
-        "1.0", "removed in chart 1.0; its successor is `custom` (read with z2jh.get_config)"
-    ),
-    ("proxy", "nginx"): Removed(
-        "0.8", "the nginx/kube-lego HTTPS sidecar was removed in chart 0.8; HTTPS is https.mode"
-    ),
-    ("proxy", "lego"): Removed("0.8", "kube-lego was removed in chart 0.8; HTTPS is https.mode"),
-    ("singleuser", "schedulerStrategy"): Removed(
-        "0.8",
-        "removed in chart 0.8; its successor is the user scheduler (scheduling.userScheduler), "
-        "which packs user pods onto the fewest nodes",
-    ),
-    ("proxy", "chp", "cmd"): Removed(
-        "1.0", "removed in chart 1.0; its successor is proxy.chp.extraCommandLineFlags"
-    ),
-    ("scheduling", "userScheduler", "policy"): Removed(
-        "1.0", "kube-scheduler policies were replaced by plugins in chart 1.0; 4.4.0's own apply"
-    ),
-    ("scheduling", "userScheduler", "plugins"): Removed(
-        "2.0",
-        "written for an older kube-scheduler (plugin names changed in chart 2.0); chart 4.4.0's "
-        "own plugin set packs user pods as the old one did",
-    ),
-    ("hub", "replicas"): Removed(
-        "", "never a chart key: the chart runs one hub (JupyterHub does not run replicas)"
-    ),
-    ("proxy", "chp", "replicas"): Removed(
-        "", "never a chart key: configurable-http-proxy keeps its routes in memory, so one runs"
-    ),
-    ("proxy", "chp", "image"): Removed("", _PINNED.format("proxy")),
-    ("proxy", "traefik", "image"): Removed("", _PINNED.format("Traefik")),
-    ("proxy", "secretSync", "image"): Removed("", _PINNED.format("secret-sync")),
-    ("singleuser", "networkTools", "image"): Removed("", _PINNED.format("network-tools")),
-    ("prePuller", "hook", "image"): Removed("", _PINNED.format("image-awaiter")),
-    ("prePuller", "pause", "image"): Removed("", _PINNED.format("pause")),
-    ("scheduling", "userScheduler", "image"): Removed("", _PINNED.format("kube-scheduler")),
-    ("scheduling", "userPlaceholder", "image"): Removed("", _PINNED.format("pause")),
-}
-"""Old path -> why it is not carried (and what replaced it)."""
 
 STORAGE_TYPES_REMOVED = {
     "custom": "none",

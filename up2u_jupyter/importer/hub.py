@@ -4,7 +4,14 @@ import re
 from typing import Any
 
 from ..credentials import DB_PASSWORD, valid_env_name
-from ..secretrule import is_secret_env, strip_url_secrets, url_has_secret
+from ..secretrule import (
+    CodeSecret,
+    code_secrets,
+    is_secret_env,
+    rewrite_code_secrets,
+    strip_url_secrets,
+    url_has_secret,
+)
 from .extraconfig import Snippet, analyse, read_from_environment, secret_assignments
 from .model import Conversion, kind
 
@@ -50,11 +57,11 @@ def _resources(resources: dict[str, Any]) -> bool:
 
 
 def _hub_image(c: Conversion, image: dict[str, Any]) -> None:
-    from .history import CHART_IMAGES
+    from .history import chart_image
 
     name = str(image.pop("name"))
     tag = image.pop("tag", None)
-    if name in CHART_IMAGES:
+    if chart_image(name):
         c.note(
             ("hub", "image"), "dropped", "the old chart's own hub image; chart 4.4.0 runs its own"
         )
@@ -130,22 +137,43 @@ def convert_extra_config(c: Conversion) -> None:
 
 
 def _environment_for_secrets(c: Conversion, code: str, where: Any) -> str:
-    """Secret literals left in code are read from secretEnv entries instead."""
-    replacements = {}
-    for index, section, trait in secret_assignments(code):
-        env = _env_name(c, trait, section)
-        replacements[index] = env
-        c.secret_env(
-            env, (*where, f"c.{section}.{trait}"), f"the code now reads os.environ[{env!r}]"
-        )
-    return read_from_environment(code, replacements) if replacements else code
+    """Secret literals left in code are read from secretEnv entries instead (see
+    ``secretrule.code_secrets``: assigned, passed, stored, compared, in any literal shape)."""
+    found = code_secrets(code)
+    if found is None:  # not Python (a template): judged line by line, as it is written
+        replacements = {}
+        for index, section, trait in secret_assignments(code):
+            env = _env_name(c, trait, {})
+            replacements[index] = env
+            c.secret_env(
+                env, (*where, f"c.{section}.{trait}"), f"the code now reads os.environ[{env!r}]"
+            )
+        return read_from_environment(code, replacements) if replacements else code
+    names: dict[CodeSecret, str] = {}
+    by_literal: dict[tuple[str, str], str] = {}
+    lines = code.splitlines()
+    for secret in found:
+        literal = "\n".join(lines[secret.line - 1 : secret.end_line])[secret.col :]
+        same = (secret.name, literal)
+        if same in by_literal:  # the same literal again (one password compared twice)
+            names[secret] = by_literal[same]
+            continue
+        env = _env_name(c, secret.name, names)
+        names[secret] = by_literal[same] = env
+        c.secret_env(env, (*where, secret.where), f"the code now reads os.environ[{env!r}]")
+    return rewrite_code_secrets(code, names)
 
 
-def _env_name(c: Conversion, trait: str, section: str) -> str:
-    name = trait.upper()
-    if f"secretEnv.{name}" in c.out.secrets_to_set:
-        name = f"{section.upper()}_{name}"
-    return name
+def _env_name(c: Conversion, name: str, taken: dict[Any, str]) -> str:
+    """An environment variable for a secret named ``name``, unused so far."""
+    base = re.sub(r"[^A-Za-z0-9_]", "_", name).upper().strip("_") or "SECRET"
+    if base[0].isdigit():
+        base = f"SECRET_{base}"
+    used = set(taken.values()) | {key.removeprefix("secretEnv.") for key in c.out.secrets_to_set}
+    env, n = base, 2
+    while env in used:
+        env, n = f"{base}_{n}", n + 1
+    return env
 
 
 def convert_database(c: Conversion) -> None:

@@ -115,12 +115,7 @@ def convert_leftovers(c: Conversion, schema: Any) -> None:
         elif value in ({}, []):
             c.note(path, "dropped", "empty: nothing to carry")
         elif renamed is not None:
-            new = (*RENAMED[renamed].new, *path[len(renamed) :])
-            why = RENAMED[renamed].version
-            reason = (
-                f"moved in chart {why}" if why else "never a chart key; the chart's own is this"
-            )
-            _pass(c, path, new, value, schema, reason)
+            _renamed(c, path, renamed, value, schema)
         elif path[0] in CHART_TOP_LEVEL:
             parent = _scalar_parent(schema, path)
             if parent is not None:
@@ -130,6 +125,28 @@ def convert_leftovers(c: Conversion, schema: Any) -> None:
             _pass(c, path, path, value, schema, "not modelled by the stack config; passed through")
         else:
             c.note(path, "dropped", "not a key of chart 4.4.0 values")
+
+
+def _renamed(c: Conversion, path: KeyPath, renamed: KeyPath, value: Any, schema: Any) -> None:
+    """A key the chart moved: its value under the new path (and the paths it also became)."""
+    change = RENAMED[renamed]
+    rest = path[len(renamed) :]
+    targets = [(*change.new, *rest), *((*also, *rest) for also in change.also)]
+    where = ", ".join(".".join(target) for target in targets)
+    if change.default is not None and value == change.default:
+        c.note(
+            path,
+            "dropped",
+            f"moved in chart {change.version} to {where}, whose chart 4.4.0 default is the same",
+        )
+        return
+    why = (
+        f"moved in chart {change.version}"
+        if change.version
+        else ("never a chart key; the chart's own is this")
+    )
+    for target in targets:
+        _pass(c, path, target, value, schema, why)
 
 
 def _pass(c: Conversion, old: KeyPath, new: KeyPath, value: Any, schema: Any, why: str) -> None:
