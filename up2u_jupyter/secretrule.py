@@ -171,11 +171,12 @@ class CodeSecret:
 
 
 _CONSTRUCTORS = {
-    "bytes", "bytearray", "str", "fromhex", "a2b_hex", "unhexlify", "b64decode",
-    "urlsafe_b64decode", "b32decode", "b16decode", "encode", "decode", "strip", "SecretStr",
+    "bytes", "bytearray", "str", "set", "frozenset", "list", "tuple", "sorted", "fromhex",
+    "a2b_hex", "unhexlify", "b64decode", "urlsafe_b64decode", "b32decode", "b16decode",
+    "encode", "decode", "strip", "SecretStr",
 }  # fmt: skip
-"""Calls that only re-encode their argument (``bytes.fromhex('...')``): a secret passed through
-them is still the literal."""
+"""Calls that only re-encode or re-wrap their argument (``bytes.fromhex('...')``,
+``set([...])``): a secret passed through them is still the literal."""
 _READERS = {"get", "getenv", "setdefault", "get_config", "get_secret_value", "pop"}
 """Calls whose first argument names what they read (``os.environ.get('X_TOKEN', '...')``)."""
 
@@ -218,6 +219,14 @@ def _node_name(node: ast.AST) -> str | None:
     if isinstance(node, ast.Call):
         return _read_name(node)
     return None
+
+
+def _names_secret(node: ast.AST, name: str) -> bool:
+    """Whether a target or operand named ``name`` holds a secret (``c.CryptKeeper.keys`` too)."""
+    if is_secret_name(name):
+        return True
+    parent = node.value if isinstance(node, ast.Attribute) else None
+    return isinstance(parent, ast.Attribute) and (parent.attr, name) in _SECRET_CHILDREN
 
 
 def _read_name(call: ast.Call) -> str | None:
@@ -308,10 +317,16 @@ class _CodeSecrets(ast.NodeVisitor):
     def reads_secret(self, node: ast.AST) -> str | None:
         """The secret name an expression reads or is (``password``, ``os.environ['X_KEY']``)."""
         name = _node_name(node)
-        if name is not None and is_secret_name(name):
+        if name is not None and _names_secret(node, name):
             return name
         if isinstance(node, ast.BoolOp):
             return next((n for n in map(self.reads_secret, node.values) if n), None)
+        if isinstance(node, ast.Compare):  # `x == password or '...'`: the literal is beside it
+            operands = [node.left, *node.comparators]
+            return next((n for n in map(self.reads_secret, operands) if n), None)
+        if isinstance(node, ast.IfExp):
+            parts = (node.test, node.body, node.orelse)
+            return next((n for n in map(self.reads_secret, parts) if n), None)
         return None
 
     # --- positions -----------------------------------------------------------------------
@@ -335,7 +350,7 @@ class _CodeSecrets(ast.NodeVisitor):
                 self.target(one, other)
             return
         name = _node_name(target)
-        if name is not None and is_secret_name(name):
+        if name is not None and _names_secret(target, name):
             self.secret(value, name, _shown(target))
         elif (
             name is not None
@@ -378,6 +393,14 @@ class _CodeSecrets(ast.NodeVisitor):
             for value in node.values:
                 if not self.reads_secret(value):
                     self.secret(value, name, f"line {node.lineno}: the fallback of {name}")
+        self.generic_visit(node)
+
+    def visit_IfExp(self, node: ast.IfExp) -> None:
+        name = self.reads_secret(node)
+        if name is not None:
+            for branch in (node.body, node.orelse):
+                if not self.reads_secret(branch):
+                    self.secret(branch, name, f"line {node.lineno}: a choice beside {name}")
         self.generic_visit(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
