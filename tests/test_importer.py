@@ -268,10 +268,11 @@ def test_from_chart_must_be_a_chart_version(project_dir):
 
 
 def test_set_overrides_and_adopt(project_dir):
-    code, _, _ = import_file(
-        project_dir, "chart-4.x-tmp.yaml", "--set", "adopt=true", "--set", "namespace=old-jhub"
-    )
-    assert code == 0
+    code, _, err = import_file(
+        project_dir, "chart-4.x-tmp.yaml", "--set", "adopt=true", "--set", "namespace=old-jhub",
+        "--context", "old-cluster",
+    )  # fmt: skip
+    assert code == 0, err
     config = read_stack_config(project_dir, "imported").values
     assert (config["adopt"], config["namespace"]) == (True, "old-jhub")
 

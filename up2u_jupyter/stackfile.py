@@ -196,7 +196,9 @@ class _PlainDumper(yaml.SafeDumper):
         return True
 
 
-def write_stack_file(target: Path, config: Mapping[str, Any], source: str) -> None:
+def write_stack_file(
+    target: Path, config: Mapping[str, Any], source: str, other: Mapping[str, Any] | None = None
+) -> None:
     """Write ``Pulumi.<stack>.yaml`` atomically, owner-only, never through a symlink.
 
     The file is committed later by the operator; until then it is the operator's alone
@@ -211,7 +213,8 @@ def write_stack_file(target: Path, config: Mapping[str, Any], source: str) -> No
         f"# Imported from {name} by `python -m up2u_jupyter import-values`.\n"
         "# Secrets are not in this file: set them with the commands the import printed.\n"
     )
-    body = {"config": {f"{PROJECT}:{key}": value for key, value in config.items()}}
+    # other providers' keys (kubernetes:context) first, as the committed stack files have them
+    body = {"config": {**(other or {}), **{f"{PROJECT}:{k}": v for k, v in config.items()}}}
     # no anchors or aliases in the written file: each value is written out where it is used
     text = header + yaml.dump(body, Dumper=_PlainDumper, sort_keys=False, allow_unicode=False)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)

@@ -177,7 +177,7 @@ def _proxy(settings: Settings, secrets: ChartSecrets) -> dict[str, Any]:
     if mode != "none":
         https["type"] = mode
     if mode in ("letsencrypt", "secret"):
-        https["hosts"] = [settings.domain]
+        https["hosts"] = list(dict.fromkeys([settings.domain, *settings.https.extra_hosts]))
     if mode == "letsencrypt":
         https["letsencrypt"] = {"contactEmail": settings.https.contact_email}
     if mode == "secret":

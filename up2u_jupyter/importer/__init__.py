@@ -9,12 +9,14 @@ file are never copied: the report says how to supply each.
 """
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
 from ..chartschema import load_schema
 from ..errors import excerpt
 from .auth import convert_auth
 from .dataprotection import convert_data_protection
+from .environment import text_environments
 from .history import (
     CHART_IMAGES,
     TARGET_CHART,
@@ -36,22 +38,32 @@ from .singleuser import convert_singleuser
 __all__ = ["ROTATES", "Imported", "ReportLine", "ValuesFileError", "convert", "detect_era"]
 
 
-def convert(document: Any, from_chart: str | None = None, auth_type: str | None = None) -> Imported:
+def convert(
+    document: Any,
+    from_chart: str | None = None,
+    auth_type: str | None = None,
+    answers: Mapping[str, Any] | None = None,
+) -> Imported:
     """Convert a parsed values document; raise ValuesFileError if it holds no z2jh values.
 
     ``from_chart`` is the chart version the file was deployed with, when the operator knows it
     (it decides the defaults a key left out had); ``auth_type`` replaces an authenticator the
-    4.4.0 hub image does not ship.
+    4.4.0 hub image does not ship; ``answers`` are the stack keys the operator sets (``--set``),
+    which answer the questions about them.
     """
+    answers = dict(answers or {})
+    if auth_type is None and answers.get("auth.type") is not None:
+        auth_type = str(answers["auth.type"])
     try:
         found = locate(document)
     except ValueError as error:
         raise ValuesFileError([str(error)]) from None
     values = copy.deepcopy(found.values)
     era, evidence = detect_era(values, from_chart)
-    c = Conversion(values, era, found.prefix)
+    c = Conversion(values, era, found.prefix, answers)
     report_parent(c, found.parent_keys)
     c.out.report.append(ReportLine(_prefix_key(found.prefix), "era", evidence))
+    text_environments(c)
     convert_proxy(c)
     convert_data_protection(c)  # before hub: it takes the program's own hub entries
     convert_hub(c)

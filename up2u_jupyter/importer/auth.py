@@ -18,17 +18,22 @@ from .. import authkeys
 from ..authenticators import is_oauth
 from ..chart import env_items
 from ..credentials import DUMMY_PASSWORD, OAUTH_CLIENT_SECRET
-from ..errors import excerpt
+from ..errors import excerpt, shown_key
 from ..secretrule import is_secret_name
+from .extraconfig import Unreadable
 from .history import (
     ALLOW_RULE_TRAITS,
     AUTHENTICATOR_ALIASES,
     CHART_AUTH_OPTIONS,
     CHART_AUTH_SECTIONS,
+    CHART_HUB_TRAIT_KEYS,
     CHART_LDAP_OPTIONS,
     CLASS_NAMES,
+    CREDENTIAL_ENV,
     DEFAULT_AUTHENTICATOR,
+    IGNORED_TRAITS,
     PARENT_AUTHENTICATORS,
+    PLACEHOLDER,
     REMOVED_TRAITS,
     RENAMED_TRAITS,
     RESTRICTING_TRAITS,
@@ -74,6 +79,8 @@ class Option:
 
     value: Any
     where: KeyPath
+    section: str = ""
+    """The config section (class name) that set it; empty for the 0.x auth block."""
 
 
 def resolve(name: Any) -> str | None:
@@ -105,6 +112,10 @@ class _Auth:
         """Config section -> trait -> value (Authenticator, OAuthenticator, the class...)."""
         self.chart_sections: dict[str, tuple[KeyPath, dict[str, Option]]] = {}
         """0.x ``auth.<name>`` blocks (name -> where, options)."""
+        self.unreadable: list[tuple[KeyPath, Unreadable]] = []
+        """Rules of who may sign in that extraConfig code computes (the import asks)."""
+        self.classes: dict[str, list[str]] = {}
+        """Classes extraConfig code defines -> their bases' names."""
 
     def name(self, value: Any, where: KeyPath) -> None:
         """The authenticator chosen at ``where`` (later calls win, as later config does)."""
@@ -116,8 +127,34 @@ class _Auth:
         else:
             self.type, self.named = resolved, None
 
-    def option(self, section: str, trait: Any, value: Any, where: KeyPath) -> None:
-        self.sections.setdefault(section, {})[str(trait)] = Option(value, where)
+    def option(
+        self, section: str, trait: Any, value: Any, where: KeyPath, adds: bool = False
+    ) -> None:
+        """A trait value; ``adds``: it joins the value the trait had (``.add``, ``|=``)."""
+        options = self.sections.setdefault(section, {})
+        before = options.get(str(trait))
+        if adds and before is not None and isinstance(before.value, list | set | tuple | dict):
+            if isinstance(before.value, dict) and isinstance(value, dict):
+                value = {**before.value, **value}
+            elif isinstance(value, list):
+                value = list(dict.fromkeys([*before.value, *value]))
+        options[str(trait)] = Option(value, where, section)
+
+    def subclass_of(self, section: str, base: str) -> bool:
+        """Whether a config section names a subclass of ``base``: its name ends with the
+        base's (``PurdueCILogonOAuthenticator``), or extraConfig code defines it on ``base``."""
+        if section != base and section.endswith(base):
+            return True
+        seen: set[str] = set()
+        todo = list(self.classes.get(section, []))
+        while todo:
+            name = todo.pop()
+            if name == base:
+                return True
+            if name not in seen:
+                seen.add(name)
+                todo += self.classes.get(name, [])
+        return False
 
 
 def convert_auth(c: Conversion, chosen: str | None = None) -> None:
@@ -138,11 +175,13 @@ def convert_auth(c: Conversion, chosen: str | None = None) -> None:
     elif config is not None:
         c.note(("hub", "config"), "dropped", f"{kind(config)} where the chart expects a map")
     _code(c, gathered)
+    _ask_about_computed_rules(c, gathered)
     _decide_type(c, gathered, chosen)
     if gathered.type is None:
         return
     if gathered.type == "generic-oauth":  # the others set their own URL defaults
         _environment_defaults(c, gathered)
+    _credential_references(c, gathered)
     _convert_options(c, gathered)
     _allow_rule(c, gathered)
     c.auth["type"] = gathered.type
@@ -182,6 +221,65 @@ def _environment_defaults(c: Conversion, gathered: _Auth) -> None:
         env[:] = [e for e in env if not (isinstance(e, dict) and e.get("name") in taken)]
     for name, (trait, value) in taken.items():
         gathered.option("OAuthenticator", trait, value, ("hub", "extraEnv", name))
+    if not env:
+        c.take("hub", "extraEnv")
+
+
+def _credential_references(c: Conversion, gathered: _Auth) -> None:
+    """``hub.extraEnv`` entries that read the OAuth client's id or secret from a Kubernetes
+    Secret (or ConfigMap): the stack's own credential takes their place, with the command that
+    reads the value from the old Secret. Passed through, they would silently override the
+    stack's credential (or be read by nobody) while the import still asked for it."""
+    kind_ = gathered.type or ""
+    env = c.get("hub", "extraEnv")
+    if not is_oauth(kind_) or not isinstance(env, dict | list):
+        return
+    configured = {t for options in gathered.sections.values() for t in options}
+    configured |= {t for _, options in gathered.chart_sections.values() for t in options}
+    for name, value in list(env_items(env)):
+        match = CREDENTIAL_ENV.fullmatch(name) if isinstance(name, str) else None
+        reference = _reference(value)
+        if match is None or reference is None:
+            continue
+        source, command = reference
+        where: KeyPath = ("hub", "extraEnv", name)
+        _remove_env(c, name)
+        trait = "client_secret" if match["part"] == "SECRET" else "client_id"
+        if trait in configured:
+            c.note(where, "dropped", f"the old file also sets {trait}, which wins over it")
+            continue
+        if trait == "client_secret":
+            how = f"the old hub read it from the {source}"
+            c.secret(OAUTH_CLIENT_SECRET, where, how, value_is=command)
+            continue
+        c.note(where, "dropped", f"read from the {source}: the stack sets auth.clientId instead")
+        c.ask(
+            f"{c.where(where)}: the old hub read its OAuth client id from the {source}; set it "
+            f"with --set auth.clientId=VALUE (this shows it: {command})",
+            "auth.clientId",
+        )
+
+
+def _reference(value: Any) -> tuple[str, str] | None:
+    """Where an environment entry's ``valueFrom`` reads: (in words, the command printing it)."""
+    source = value.get("valueFrom") if isinstance(value, dict) else None
+    for ref, kind_ in (("secretKeyRef", "Secret"), ("configMapKeyRef", "ConfigMap")):
+        found = source.get(ref) if isinstance(source, dict) else None
+        if isinstance(found, dict) and found.get("name") and found.get("key"):
+            name, key = shown_key(str(found["name"])), shown_key(str(found["key"]))
+            path = key.replace(".", "\\.")
+            decode = " | base64 -d" if kind_ == "Secret" else ""
+            command = f"kubectl get {kind_.lower()} {name} -o jsonpath='{{.data.{path}}}'{decode}"
+            return f"key {key} of the {kind_} {name}", command
+    return None
+
+
+def _remove_env(c: Conversion, name: str) -> None:
+    env = c.get("hub", "extraEnv")
+    if isinstance(env, dict):
+        env.pop(name, None)
+    elif isinstance(env, list):
+        env[:] = [e for e in env if not (isinstance(e, dict) and e.get("name") == name)]
     if not env:
         c.take("hub", "extraEnv")
 
@@ -321,11 +419,12 @@ def _hub_config(c: Conversion, gathered: _Auth, config: dict[str, Any]) -> None:
     keeper = config.pop("CryptKeeper", None)
     if isinstance(keeper, dict) and keeper.pop("keys", None):
         c.rotate("auth-state key", ("hub", "config", "CryptKeeper", "keys"))
+    defined = {name for snippet in c.code_snippets for name in snippet.classes}
     for section in list(config):
         options = config[section]
         if (
             isinstance(section, str)
-            and section.endswith("Authenticator")
+            and (section.endswith("Authenticator") or section in defined)
             and isinstance(options, dict)
         ):
             config.pop(section)
@@ -338,7 +437,12 @@ def _hub_config(c: Conversion, gathered: _Auth, config: dict[str, Any]) -> None:
             continue
         for trait, value in options.items():
             path = (*where, str(trait))
-            if is_secret_name(str(trait)) and value not in (None, ""):
+            ignored = IGNORED_TRAITS.get((str(section), str(trait))) or _not_a_trait(str(trait))
+            if ignored:
+                c.note(
+                    path, "dropped", f"not a trait of {section}: the old hub ignored it ({ignored})"
+                )
+            elif is_secret_name(str(trait)) and value not in (None, ""):
                 c.note(
                     path,
                     "secret",
@@ -349,18 +453,66 @@ def _hub_config(c: Conversion, gathered: _Auth, config: dict[str, Any]) -> None:
                 c.helm(("hub", "config", str(section), str(trait)), value, path)
 
 
+def _not_a_trait(name: str) -> str:
+    """Why a camelCase name is no trait (traits are snake_case; it is often a chart key)."""
+    if name[:1].islower() and name != name.lower() and "_" not in name:
+        chart_key = f"hub.{name}"
+        return (
+            f"traits are snake_case; to apply it now, set helmValues.{chart_key}"
+            if name in CHART_HUB_TRAIT_KEYS
+            else "traits are snake_case"
+        )
+    return ""
+
+
 def _code(c: Conversion, gathered: _Auth) -> None:
     """Authenticator settings lifted out of extraConfig code (they run last, so they win)."""
     for snippet in c.code_snippets:
         where: KeyPath = ("hub", "extraConfig", snippet.name)
+        gathered.classes.update(snippet.classes)
         if snippet.authenticator is not None:
             gathered.name(snippet.authenticator[1], (*where, "c.JupyterHub.authenticator_class"))
         for item in snippet.assignments:
             if item.section == "CryptKeeper":
                 c.rotate("auth-state key", (*where, "c.CryptKeeper.keys"))
                 continue
-            gathered.option(
-                item.section, item.trait, item.value, (*where, f"c.{item.section}.{item.trait}")
+            written = f"c.{item.section}.{item.trait}" + (" (added to)" if item.adds else "")
+            gathered.option(item.section, item.trait, item.value, (*where, written), item.adds)
+        for rule in snippet.unreadable:
+            place = (*where, f"line {rule.line}: c.{rule.section}.{rule.trait}")
+            gathered.unreadable.append((place, rule))
+
+
+ALLOW_ANSWERS = (
+    "auth.allowAll",
+    "auth.allowedUsers",
+    "auth.allowedOrganizations",
+    "auth.allowedGroups",
+    "auth.hostedDomain",
+    "auth.options",
+)
+"""Stack keys that say who may sign in: setting one answers a question about the rule."""
+ADMIN_ANSWERS = ("auth.adminUsers", "auth.adminGroups", "auth.options")
+
+
+def _ask_about_computed_rules(c: Conversion, gathered: _Auth) -> None:
+    """A rule the code computes is never guessed: one question each, kept code noted."""
+    for where, rule in gathered.unreadable:
+        admins = rule.trait == "admin_users"
+        key = "auth.adminUsers" if admins else "auth.allowedUsers"
+        text = (
+            f"{c.where(where)}: {'who is an admin' if admins else 'who may sign in'} is "
+            f"computed by code the importer cannot read ({rule.why}); say it with --set "
+            f"{key}=[...]"
+            + ("" if admins else " (or auth.allowAll=true, auth.allowedOrganizations=[...])")
+            + "; the code is kept and still runs when the hub starts"
+        )
+        if c.ask(text, *(ADMIN_ANSWERS if admins else ALLOW_ANSWERS)):
+            c.note(
+                where,
+                "era",
+                f"computed by code ({rule.why}): kept in hub.extraConfig, where it still runs "
+                f"after auth.* (answered with --set {c.answered(key) or key})",
             )
 
 
@@ -438,6 +590,9 @@ def _applicable(gathered: _Auth) -> list[tuple[str, dict[str, Option]]]:
             applicable.append((f"auth.{name}", options))
     if own in gathered.sections:
         applicable.append((own, gathered.sections[own]))
+    for name, options in gathered.sections.items():
+        if name not in (own, gathered.named_section) and gathered.subclass_of(name, own):
+            applicable.append((name, options))  # a subclass: more specific, as in traitlets
     if gathered.named_section and gathered.named_section in gathered.sections:
         applicable.append((gathered.named_section, gathered.sections[gathered.named_section]))
     return applicable
@@ -477,11 +632,28 @@ def _convert_options(c: Conversion, gathered: _Auth) -> None:
                     f"old hub did not run (auth.type was {kind_})",
                 )
     typed = _typed(kind_)
+    known = _class_traits(kind_)
+    own = section_of(kind_) if kind_ in SHIPPED_AUTHENTICATORS else ""
+    subclasses = sorted(
+        {o.section for o in merged.values() if o.section and gathered.subclass_of(o.section, own)}
+    )
+    for section in subclasses:
+        c.note(
+            ("hub", "config", section) if section in c.original.get("hub", {}).get("config", {})
+            else section,
+            "era",
+            f"a subclass of {own} the hub image does not ship: its options go to {own}, "
+            "the class the stack runs, where that class has them",
+        )  # fmt: skip
     for trait, option in merged.items():
         original = option.where[-1].rpartition(".")[2]
         renamed = RENAMED_TRAITS.get(original)
         also = f"renamed from {original} in {renamed[1]}" if renamed and renamed[1] else ""
-        if replaced and trait not in COMMON_OAUTH_TRAITS and option.where[:-1] != ():
+        if option.section in subclasses and known and trait not in known and trait not in typed:
+            _subclass_only(c, kind_, own, trait, option)
+            continue
+        carried = known or COMMON_OAUTH_TRAITS
+        if replaced and trait not in carried and option.where[:-1] != ():
             from_custom = option.where[-2:-1] == (gathered.named_section,) or (
                 len(option.where) > 2 and option.where[1] == "custom"
             )
@@ -494,6 +666,21 @@ def _convert_options(c: Conversion, gathered: _Auth) -> None:
                 )
                 continue
         _convert_trait(c, kind_, typed, trait, option, also)
+
+
+def _subclass_only(c: Conversion, kind_: str, own: str, trait: str, option: Option) -> None:
+    """A trait only the subclass had: asked, never dropped without a word."""
+    keep = f"helmValues.hub.config.{option.section}.{trait}"
+    asked = c.ask(
+        f"{c.where(option.where)}: {own} has no option {trait} (only the subclass "
+        f"{option.section} had it, and the hub image does not ship that class): run {own} "
+        f"without it with --set auth.type={kind_}, or keep it for your own subclass with "
+        f"--set {keep}=VALUE",
+        "auth.type",
+        keep,
+    )
+    if asked:
+        c.note(option.where, "dropped", f"an option of {option.section} only, not of {own}")
 
 
 def _typed(kind_: str) -> dict[str, str]:
@@ -527,6 +714,16 @@ def _convert_trait(
         return
     if value is None:
         c.note(where, "dropped", "null: the authenticator's default applies")
+        return
+    if isinstance(value, str) and PLACEHOLDER.fullmatch(value.strip()):
+        key = f"auth.{typed[trait]}" if trait in typed else f"auth.options.{trait}"
+        c.note(where, "dropped", f"a placeholder, not a value: supply it with --set {key}=VALUE")
+        if trait not in typed:  # a typed key the stack needs asks by itself when it is unset
+            c.ask(
+                f"{c.where(where)}: a placeholder, filled in when the old file was deployed; "
+                f"set the real value with --set {key}=VALUE",
+                key,
+            )
         return
     if isinstance(value, set | frozenset | tuple):
         value = sorted(value, key=str)
@@ -677,6 +874,8 @@ def _allow_rule(c: Conversion, gathered: _Auth) -> None:
             "auth.allowAll: true"
         )
         return
+    if any(rule.trait != "admin_users" for _, rule in gathered.unreadable):
+        return  # the rule is in code the importer cannot read: it asked (never allowAll)
     explicit = auth.get("allowAll")
     if explicit is True:
         c.notice(
@@ -699,11 +898,12 @@ def _allow_rule(c: Conversion, gathered: _Auth) -> None:
         else (era.oauth_allows_all_without_rule if oauth else era.hub_allows_all_without_rule)
     )
     if everyone is None or era is None:
-        c.problem(
+        c.ask(
             f"auth: the old file has no allow rule, and it does not tell its chart version: "
             f"charts before {'3.0' if oauth else '4.0'} let every user who signed in through "
             f"{kind_} get in, later ones only admins; pass --from-chart VERSION (helm list "
-            "shows it), or decide with --set auth.allowAll=true or --set auth.allowedUsers=[...]"
+            "shows it), or decide with --set auth.allowAll=true or --set auth.allowedUsers=[...]",
+            *ALLOW_ANSWERS,
         )
         return
     if not everyone:

@@ -40,9 +40,38 @@ def register(commands: Any) -> None:
         help="the chart version the old file was deployed with (helm list shows it); it decides "
         "what keys left out meant",
     )
+    command.add_argument(
+        "--protect",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="protect the release and namespace from deletion (protect: true); the policy pack "
+        f"requires it for {', '.join(PROTECTED_STACKS)}",
+    )
+    command.add_argument(
+        "--context",
+        metavar="NAME",
+        type=context_name,
+        help="the kubectl context of the cluster the old release runs in (kubernetes:context)",
+    )
     command.add_argument("--force", action="store_true", help="overwrite the stack file")
     add_stack_arguments(command)
     command.set_defaults(handler=run)
+
+
+PROTECTED_STACKS = ("prod",)
+"""The stacks the policy pack protects unless configured otherwise (its protectedStacks
+default, policy/up2u_policies.py DEFAULT_PROTECTED_STACKS): their import asks for --protect."""
+CONTEXT_KEY = "kubernetes:context"
+
+
+def context_name(text: str) -> str:
+    """A kubectl context name (what ``kubectl config get-contexts`` lists)."""
+    if not text or not text.isprintable() or len(text) > 253 or text.strip() != text:
+        raise argparse.ArgumentTypeError(
+            f"{shown_key(text[:40])} is not a context name; use one kubectl config "
+            "get-contexts lists"
+        )
+    return text
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -53,12 +82,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     assignments = [parse_set(assignment) for assignment in args.sets]
     if not args.path.exists():
         raise UsageError(f"no such file: {shown_key(str(args.path))}")
-    chosen = {key: value for key, value in assignments}.get("auth.type")
     try:
         imported = convert(
             read_yaml_file(args.path, source=shown_key(args.path.name)),
             from_chart=args.from_chart,
-            auth_type=str(chosen) if chosen is not None else None,
+            answers=dict(assignments),
         )
     except (YamlError, ValuesFileError) as error:
         for line in str(error).splitlines():
@@ -68,33 +96,146 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     domain = args.domain or config.get("domain") or imported.domain_hint
     if domain:
         config["domain"] = domain
+    extra_hosts = [host for host in imported.https_hosts if host != domain]
+    if extra_hosts and config.get("https", {}).get("mode") == "letsencrypt":
+        config["https"]["extraHosts"] = extra_hosts
     for key, value in assignments:
         set_path(config, key, value)
+    if args.protect is not None:
+        config["protect"] = args.protect
     _drop_secrets(imported, config)
     print_report(imported, err)
     problems = [printable(problem) for problem in imported.problems]
-    settings = None
-    try:
-        settings = load_settings(config, args.stack)
-    except ConfigError as error:
-        problems += [
-            _settings_problem(problem.key, problem.message)
-            for problem in error.problems
-            if not (imported.problems and problem.key.startswith(f"{PROJECT}:auth"))
-        ]
-    if settings is not None and not problems:
-        problems += _chart_schema_problems(settings, args.project_dir, args.stack)
+    problems += _deployment_questions(args, config)
+    # an import question about the authenticator covers what the settings say about auth
+    asked_auth = any("auth" in problem.split(":", 1)[0] for problem in imported.problems)
+    settings, found = _settings(config, args.stack)
+    problems += [p for p in found if not (asked_auth and p.startswith(f"{PROJECT}:auth"))]
+    if settings is None:
+        # every problem in one run: what the settings say past the auth questions, and the
+        # chart's refusals, judged with stand-ins for what is still to be answered (nothing
+        # is written until every one is answered)
+        past_auth = _auth_stand_in(config)
+        trial, more = _settings(past_auth, args.stack)
+        problems += [p for p in more if not p.startswith(f"{PROJECT}:auth")]
+        if trial is None:
+            trial = _settings(_with_stand_ins(past_auth, more), args.stack)[0]
+    else:
+        trial = settings
+    if trial is not None:
+        problems += _chart_schema_problems(trial, args.project_dir, args.stack)
     if problems or settings is None:
         print(f"error: nothing written to {target.name}; the imported config needs:", file=err)
-        for problem in problems:
+        for problem in dict.fromkeys(problems):
             print(f"  {printable(problem)}", file=err)
         return EXIT_CONFIG
-    write_stack_file(target, config, source=args.path.name)
+    extra = {CONTEXT_KEY: args.context} if args.context else {}
+    write_stack_file(target, config, source=args.path.name, other=extra)
     print(f"wrote {target}", file=err)
     for notice in imported.notices:
         print(f"NOTE: {printable(notice)}", file=err)
     print_secrets(imported, settings, args.stack, err)
     return EXIT_OK
+
+
+def _deployment_questions(args: argparse.Namespace, config: dict[str, Any]) -> list[str]:
+    """What a stack the policy pack judges must say: protection and the cluster it runs in;
+    and the old file (which holds secrets) kept out of the repository."""
+    found = []
+    protected = args.stack in PROTECTED_STACKS
+    if protected and args.protect is None and "protect" not in config:
+        found.append(
+            f"protect: the policy pack protects stack {args.stack} and refuses a release that is "
+            "not protected from deletion; pass --protect (or --no-protect for a stack the pack "
+            "does not judge)"
+        )
+    if (protected or config.get("adopt") is True) and not args.context:
+        why = "adopts a running release" if config.get("adopt") is True else "is protected"
+        found.append(
+            f"{CONTEXT_KEY}: the stack {why}; name the cluster it runs in with --context NAME "
+            "(kubectl config get-contexts lists them), or pulumi would deploy to whatever "
+            "kubectl points at"
+        )
+    tracked = _tracked_by_git(args.path)
+    if tracked:
+        found.append(
+            f"{shown_key(str(args.path))}: the old values file holds secrets and lies in the "
+            f"git repository {tracked} outside .gitignore; move it (and the database backup "
+            "and PVC list) to a folder outside the repository or to migration/, which "
+            ".gitignore lists"
+        )
+    return found
+
+
+def _tracked_by_git(path: Path) -> str | None:
+    """The repository a new file would be committed to by ``git add .`` (inside it, neither
+    ignored nor already committed on purpose, as the test corpus is), if any."""
+    import subprocess
+
+    folder, name = path.resolve().parent, str(path.resolve())
+
+    def git(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["git", "-C", str(folder), *argv], capture_output=True, text=True, timeout=10,
+            check=False,
+        )  # fmt: skip
+
+    try:
+        top = git("rev-parse", "--show-toplevel")
+        if top.returncode != 0:
+            return None
+        if git("check-ignore", "-q", name).returncode == 0:
+            return None
+        if git("ls-files", "--error-unmatch", name).returncode == 0:
+            return None
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return printable(top.stdout.strip())
+
+
+STAND_INS: dict[str, Any] = {
+    "domain": "stand-in.example.org",
+    "auth.clientId": "stand-in",
+    "auth.authorizeUrl": "https://stand-in.example.org/authorize",
+    "auth.tokenUrl": "https://stand-in.example.org/token",
+    "auth.userdataUrl": "https://stand-in.example.org/userinfo",
+    "https.contactEmail": "ops@stand-in.example.org",
+    "https.secretName": "stand-in",
+    "hub.db.url": "postgresql://hub@stand-in.example.org/hub",
+}
+"""Values for the keys an import asks for, to judge the rest of the stack meanwhile."""
+
+
+def _settings(config: dict[str, Any], stack: str) -> tuple[Settings | None, list[str]]:
+    """The validated settings of ``config``, or its problems (with the options that fix them)."""
+    try:
+        return load_settings(config, stack), []
+    except ConfigError as error:
+        return None, [_settings_problem(p.key, p.message) for p in error.problems]
+
+
+def _auth_stand_in(config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` with a stand-in sign-in where the import asks about it (never written)."""
+    import copy
+
+    trial = copy.deepcopy(config)
+    auth = trial.setdefault("auth", {"type": "dummy"})
+    rules = ("allowAll", "allowedUsers", "adminUsers", "allowedOrganizations", "allowedGroups")
+    if isinstance(auth, dict) and not any(auth.get(rule) for rule in rules):
+        auth["allowAll"] = True
+    return trial
+
+
+def _with_stand_ins(config: dict[str, Any], problems: list[str]) -> dict[str, Any]:
+    """``config`` with stand-ins for the keys its problems say are unset (never written: such
+    a config is only rendered, to find what the chart refuses in the rest of it)."""
+    import copy
+
+    trial = copy.deepcopy(config)
+    for key, value in STAND_INS.items():
+        if any(p.startswith(f"{PROJECT}:{key}: ") and "(supply it with" in p for p in problems):
+            set_path(trial, key, value)
+    return trial
 
 
 def _chart_schema_problems(settings: Settings, project_dir: Path, stack: str) -> list[str]:

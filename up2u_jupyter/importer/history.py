@@ -8,6 +8,8 @@ what only the importer needs: parent charts, storage and command values, and the
 something, the change is an entry in a table, not a change to the conversion code.
 """
 
+import re
+
 from ..charthistory import (
     ADDED,
     CHART_IMAGES,
@@ -271,6 +273,43 @@ ALLOW_RULE_TRAITS = frozenset(
 RESTRICTING_TRAITS = frozenset({"hosted_domain", "identity_provider"})
 """Traits that narrow who can sign in without letting anyone in on their own (OAuthenticator
 16+); before 16 everyone they let through got in."""
+
+IGNORED_TRAITS: dict[tuple[str, str], str] = {
+    ("JupyterHub", "admin_users"): (
+        "admins are Authenticator.admin_users, which the stack's auth.adminUsers sets"
+    ),
+}
+"""hub.config traits the hub did not have, so a deployment ran without them (never carried)."""
+
+CHART_HUB_TRAIT_KEYS = frozenset(
+    {
+        "concurrentSpawnLimit",
+        "activeServerLimit",
+        "baseUrl",
+        "allowNamedServers",
+        "namedServerLimitPerUser",
+        "authenticatePrometheus",
+        "redirectToServer",
+        "shutdownOnLogout",
+        "templatePaths",
+        "templateVars",
+    }
+)
+"""The chart's hub.* keys that set JupyterHub traits (jupyterhub_config.py 4.4.0, lines 80-95):
+written camelCase under hub.config.JupyterHub by mistake, they did nothing."""
+
+PLACEHOLDER = re.compile(
+    r"<[^<>]*>|\$\{[^{}]*\}|\{[^{}]*\}|x{3,}|changeme|change[-_ ]me|replace[-_ ]?me|todo"
+    r"|your[-_ ][\w -]+|openssl rand -hex \d+",
+    re.IGNORECASE,
+)
+"""Values written in an old file to be filled in when deploying (``<redacted>``, ``xxx``,
+``${GH_OAUTH_CLIENT_ID}``, ``{client_id}``, ``openssl rand -hex 32``): never carried as values."""
+
+CREDENTIAL_ENV = re.compile(r"(?:[A-Z][A-Z0-9]*_)?CLIENT_(?P<part>SECRET|ID)")
+"""Hub environment variables that hold an OAuth client's credentials: OAuthenticator's own
+``OAUTH_CLIENT_ID``/``OAUTH_CLIENT_SECRET`` and the ``<PROVIDER>_CLIENT_...`` that
+deployments' own code reads (``CILOGON_CLIENT_SECRET``)."""
 
 GENERATED_ENV = {
     "JUPYTERHUB_CRYPT_KEY": "auth-state key",

@@ -5,13 +5,14 @@ Section converters (``proxy``, ``hub``, ``auth``, ...) ``take`` keys out of the 
 whatever no converter took is reported by ``leftovers``. Nothing here ever formats a value.
 """
 
+import copy
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..credentials import PROJECT, SECRET_ENV
 from ..credentials import set_command as secret_set_command
-from ..dotted import set_path
+from ..dotted import get_path, set_path
 from ..errors import shown_key
 from .history import Era, KeyPath
 
@@ -56,15 +57,21 @@ class Imported:
     """Names of the generated chart secrets that change on the first deploy (keys of ROTATES)."""
     domain_hint: str | None = None
     """A public host name the old file implies (callback URL or HTTPS host), if any."""
+    https_hosts: list[str] = field(default_factory=list)
+    """Every host Let's Encrypt served a certificate for (when there were several): the one
+    that is not the stack's domain goes to https.extraHosts."""
     problems: list[str] = field(default_factory=list)
     """What the operator must decide before anything is written (one line each)."""
     notices: list[str] = field(default_factory=list)
     """What changes who may sign in or how traffic is protected: printed loudly."""
 
     def commands(self, stack: str) -> list[str]:
-        """The ``pulumi config set --secret`` commands for secrets the old file held."""
+        """The ``pulumi config set --secret`` commands for secrets the old file held (piped
+        from ``kubectl`` when the old hub read the value from a Kubernetes object)."""
         return [
-            secret_set_command(key, stack).replace("<value>", f"<{where}>")
+            f"{where} | {secret_set_command(key, stack).replace(' <value>', '')}"
+            if where.startswith("kubectl ")
+            else secret_set_command(key, stack).replace("<value>", f"<{where}>")
             for key, where in self.secrets_to_set.items()
         ]
 
@@ -79,12 +86,22 @@ def shown(path: KeyPath | str) -> str:
 class Conversion:
     """One old values document being converted (see the module docstring)."""
 
-    def __init__(self, values: dict[str, Any], era: Era | None, prefix: KeyPath = ()):
+    def __init__(
+        self,
+        values: dict[str, Any],
+        era: Era | None,
+        prefix: KeyPath = (),
+        answers: Mapping[str, Any] | None = None,
+    ):
         self.source = values
+        self.original = copy.deepcopy(values)
+        """The values as the file held them (converters take keys out of ``source``)."""
         self.era = era
         """The chart era the file is from (None: the file does not tell)."""
         self.prefix = prefix
         """Where the z2jh values sit in the old file (``("binderhub", "jupyterhub")``)."""
+        self.answers: Mapping[str, Any] = answers or {}
+        """The operator's answers: stack keys given with ``--set`` (dotted) -> values."""
         self.out = Imported()
         self.auth: dict[str, Any] = {}
         self.code_snippets: list[Any] = []
@@ -102,6 +119,10 @@ class Conversion:
                 return None
             node = node[part]
         return node
+
+    def lookup(self, dotted: str) -> Any:
+        """``z2jh.get_config(dotted)`` of the old values: the value, or ``MISSING``."""
+        return get_path(self.original, dotted)
 
     def take(self, *path: str) -> Any:
         """Remove and return the value at path (None when absent), pruning emptied parents."""
@@ -181,6 +202,23 @@ class Conversion:
     def problem(self, text: str) -> None:
         """Something the operator must decide before the stack can be written."""
         self.out.problems.append(text)
+
+    def answered(self, *keys: str) -> str | None:
+        """The ``--set`` key that answers a question about ``keys`` (a key or a parent of
+        one counts: ``auth.options`` answers ``auth.options.idps``), if the operator gave one."""
+        for given in self.answers:
+            for key in keys:
+                if given == key or given.startswith(f"{key}.") or key.startswith(f"{given}."):
+                    return given
+        return None
+
+    def ask(self, text: str, *keys: str) -> bool:
+        """A question the ``--set`` of one of ``keys`` answers: True when it is answered,
+        else it becomes a problem (nothing is written until every one is answered)."""
+        if self.answered(*keys):
+            return True
+        self.problem(text)
+        return False
 
     def notice(self, text: str) -> None:
         """A change to who may sign in or how traffic is protected, printed loudly."""

@@ -53,10 +53,25 @@ def convert_https(c: Conversion, https: dict[str, Any]) -> None:
     manual = https.pop("manual", None) or {}
     kind_ = https.pop("type", None) or "letsencrypt"
     enabled = https.pop("enabled", None)
-    if hosts and isinstance(hosts[0], str):
-        c.hint_domain(hosts[0])
-        c.note(("proxy", "https", "hosts"), "mapped", "-> domain (unless --domain is given)")
+    named = list(dict.fromkeys(h for h in hosts if isinstance(h, str) and h))
+    if named:
+        c.hint_domain(named[0])
     mode = _mode(c, enabled, kind_, hosts, email, manual)
+    if mode == "letsencrypt" and len(named) > 1:
+        c.out.https_hosts = named
+        c.note(
+            ("proxy", "https", "hosts"),
+            "mapped",
+            "-> domain (the first, unless --domain is given) and https.extraHosts (the "
+            "others): Let's Encrypt keeps a certificate for each",
+        )
+    elif named:
+        others = "; the others named certificates, which HTTPS here does not request" * (
+            len(named) > 1
+        )
+        c.note(
+            ("proxy", "https", "hosts"), "mapped", f"-> domain (unless --domain is given){others}"
+        )
     ingress_tls = isinstance(c.get("ingress", "tls"), list) and bool(c.get("ingress", "tls"))
     if mode == "none" and ingress_tls:
         mode = "offload"

@@ -67,6 +67,19 @@ class Https(Model):
     """Required for `letsencrypt`: the address Let's Encrypt writes to."""
     secret_name: DnsLabel | None = None
     """Required for `secret`: a `kubernetes.io/tls` Secret in `namespace` (a DNS label: no dots)."""
+    extra_hosts: list[Hostname] = []
+    """`letsencrypt` only: other public host names of the hub besides `domain`; Let's Encrypt
+    keeps a certificate for each, as the chart's `proxy.https.hosts` did."""
+
+    @model_validator(mode="after")
+    def _extra_hosts_need_letsencrypt(self) -> "Https":
+        if self.extra_hosts and self.mode != "letsencrypt":
+            raise RuleError(
+                "extraHosts",
+                f"only used with https.mode letsencrypt (it requests their certificates), not "
+                f"{self.mode}; remove it or set https.mode letsencrypt",
+            )
+        return self
 
 
 class ResourceRequirements(Model):
