@@ -22,6 +22,12 @@ needs_auth_options = pytest.mark.skipif(
 ``auth.options``, which the access-control work adds to the settings."""
 
 
+def corpus_case(*args: str, options: bool = False, **expect: Any) -> Any:
+    """One corpus fixture's answers (command-line arguments) and what must survive."""
+    marks = [needs_auth_options] if options else []
+    return pytest.param(list(args), expect, marks=marks)
+
+
 def call(*argv: Any) -> tuple[int, str, str]:
     """Run one CLI command in-process: (exit code, stdout, stderr)."""
     out, err = io.StringIO(), io.StringIO()

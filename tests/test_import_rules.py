@@ -113,9 +113,9 @@ def test_a_credential_from_a_secret_becomes_the_stacks_own_with_the_command_to_c
     imported = convert(PURDUE, from_chart="3.0.0")
     assert "secretOptions" not in imported.config["auth"]  # the typed credential, as for all
     assert "hub" not in imported.config.get("helmValues", {})  # no override left behind
-    (command,) = imported.commands("s")
+    (command,) = imported.commands("s", "jhub")
     assert command == (
-        "kubectl get secret auth-secret -o jsonpath='{.data.client_secret}' | base64 -d | "
+        "kubectl -n jhub get secret auth-secret -o jsonpath='{.data.client_secret}' | base64 -d | "
         "pulumi config set --secret up2u-jupyter:oauthClientSecret --stack s"
     )
 
@@ -134,7 +134,9 @@ def test_an_oauth_client_secret_override_maps_to_the_stacks_credential():
     }
     imported = convert(values, from_chart="3.0.0")
     assert "helmValues" not in imported.config  # the stack's own secretKeyRef is not overridden
-    assert imported.secrets_to_set["oauthClientSecret"].startswith("kubectl get secret gh")
+    assert imported.secrets_to_set["oauthClientSecret"].startswith(
+        "kubectl -n NAMESPACE get secret gh"
+    )
 
 
 def test_a_subclass_only_option_is_asked_and_the_answer_settles_it():
@@ -142,6 +144,7 @@ def test_a_subclass_only_option_is_asked_and_the_answer_settles_it():
         "hub": {
             "config": {
                 "JupyterHub": {"authenticator_class": "cilogon"},
+                "CILogonOAuthenticator": {"client_id": "cilogon:/client_id/1"},
                 "SchoolCILogonOAuthenticator": {"school_banner": "x", "admin_users": ["a"]},
             }
         }

@@ -15,9 +15,11 @@ from typing import Any
 import jsonschema
 import pytest
 
+from tests.corpus_round2 import ROUND2
 from tests.importer_helpers import (
     REAL,
     call,
+    corpus_case,
     import_values,
     needs_auth_options,
     rendered,
@@ -29,9 +31,7 @@ from up2u_jupyter.dotted import MISSING, get_path
 LMS = "https://lms.course.example.edu"
 
 
-def _case(*args: str, options: bool = False, **expect: Any) -> Any:
-    marks = [needs_auth_options] if options else []
-    return pytest.param(list(args), expect, marks=marks)
+_case = corpus_case
 
 
 CORPUS: dict[str, Any] = {
@@ -313,6 +313,9 @@ CORPUS: dict[str, Any] = {
         },
     ),
 }
+
+
+CORPUS.update(ROUND2)  # the second round's fixtures (tests/corpus_round2.py)
 
 
 def test_every_fixture_is_in_the_corpus_and_names_its_model():

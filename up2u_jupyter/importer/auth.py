@@ -178,6 +178,7 @@ def convert_auth(c: Conversion, chosen: str | None = None) -> None:
     _ask_about_computed_rules(c, gathered)
     _decide_type(c, gathered, chosen)
     if gathered.type is None:
+        _era_question_without_a_type(c, gathered)
         return
     if gathered.type == "generic-oauth":  # the others set their own URL defaults
         _environment_defaults(c, gathered)
@@ -269,7 +270,10 @@ def _reference(value: Any) -> tuple[str, str] | None:
             name, key = shown_key(str(found["name"])), shown_key(str(found["key"]))
             path = key.replace(".", "\\.")
             decode = " | base64 -d" if kind_ == "Secret" else ""
-            command = f"kubectl get {kind_.lower()} {name} -o jsonpath='{{.data.{path}}}'{decode}"
+            command = (
+                f"kubectl -n NAMESPACE get {kind_.lower()} {name} -o jsonpath='{{.data.{path}}}'"
+                f"{decode}"
+            )
             return f"key {key} of the {kind_} {name}", command
     return None
 
@@ -536,7 +540,8 @@ def _decide_type(c: Conversion, gathered: _Auth, chosen: str | None) -> None:
             f"{excerpt(gathered.named)} is not in the z2jh 4.4.0 hub image; choose one it ships "
             "with "
             "--set auth.type=NAME (e.g. generic-oauth for an OAuth2 provider, with its "
-            "auth.authorizeUrl/tokenUrl/userdataUrl) and its options are carried where they fit"
+            "auth.clientId, auth.authorizeUrl/tokenUrl/userdataUrl and the public host of its "
+            "callback, --domain HOST) and its options are carried where they fit"
         )
         return
     if gathered.type is not None:
@@ -809,11 +814,17 @@ def _secret_trait(c: Conversion, kind_: str, trait: str, value: Any, where: KeyP
     if value in (None, "", [], {}):
         c.note(where, "dropped", "empty")
         return
+    # a placeholder (${GH_OAUTH_CLIENT_SECRET}, <redacted>) stood for the value deployed
+    stood_for = (
+        f"the value the placeholder in {c.where(where)} stood for"
+        if isinstance(value, str) and PLACEHOLDER.fullmatch(value.strip())
+        else ""
+    )
     if trait == "client_secret" and is_oauth(kind_):
-        c.secret(OAUTH_CLIENT_SECRET, where)
+        c.secret(OAUTH_CLIENT_SECRET, where, value_is=stood_for)
         return
     if trait == "password" and kind_ == "dummy":
-        c.secret(DUMMY_PASSWORD, where)
+        c.secret(DUMMY_PASSWORD, where, value_is=stood_for)
         return
     if not isinstance(value, str):
         c.note(
@@ -825,7 +836,7 @@ def _secret_trait(c: Conversion, kind_: str, trait: str, value: Any, where: KeyP
         return
     env = trait.upper()
     c.auth.setdefault("secretOptions", {})[trait] = env
-    c.secret_env(env, where, f"auth.secretOptions.{trait} reads it")
+    c.secret_env(env, where, f"auth.secretOptions.{trait} reads it", stood_for)
 
 
 def _host(url: Any) -> str | None:
@@ -843,6 +854,35 @@ def _scheme(url: Any) -> str | None:
 
 
 # --- who may sign in ----------------------------------------------------------------------
+
+
+def _era_question_without_a_type(c: Conversion, gathered: _Auth) -> None:
+    """The authenticator is still to be chosen, but whether the old hub let everyone in
+    without a rule is a question of the chart version: asked now, with the others."""
+    era = c.era
+    known = era is not None and None not in (
+        era.oauth_allows_all_without_rule,
+        era.hub_allows_all_without_rule,
+    )
+    ruled = any(
+        trait in ALLOW_RULE_TRAITS
+        or trait == "allow_all"
+        or RENAMED_TRAITS.get(trait, ("",))[0] in ALLOW_RULE_TRAITS
+        for options in [
+            *gathered.sections.values(),
+            *(o for _, o in gathered.chart_sections.values()),
+        ]
+        for trait in options
+    )
+    if known or ruled or gathered.unreadable:
+        return
+    c.ask(
+        "auth: the old file has no allow rule, and it does not tell its chart version, which "
+        "decided whether every user who signed in got in (charts before 3.0 for OAuth, before "
+        "4.0 for the others) or only admins; pass --from-chart VERSION (helm list shows it), "
+        "or decide with --set auth.allowAll=true or --set auth.allowedUsers=[...]",
+        *ALLOW_ANSWERS,
+    )
 
 
 def _allow_rule(c: Conversion, gathered: _Auth) -> None:

@@ -107,19 +107,17 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print_report(imported, err)
     problems = [printable(problem) for problem in imported.problems]
     problems += _deployment_questions(args, config)
-    # an import question about the authenticator covers what the settings say about auth
+    # an import question about sign-in covers what the settings say about auth as a whole
+    # (no allow rule), and about any auth key when the authenticator itself is asked for
     asked_auth = any("auth" in problem.split(":", 1)[0] for problem in imported.problems)
+    covered = f"{PROJECT}:auth" if "auth" not in config else f"{PROJECT}:auth:"
     settings, found = _settings(config, args.stack)
-    problems += [p for p in found if not (asked_auth and p.startswith(f"{PROJECT}:auth"))]
+    problems += [p for p in found if not (asked_auth and p.startswith(covered))]
     if settings is None:
         # every problem in one run: what the settings say past the auth questions, and the
         # chart's refusals, judged with stand-ins for what is still to be answered (nothing
         # is written until every one is answered)
-        past_auth = _auth_stand_in(config)
-        trial, more = _settings(past_auth, args.stack)
-        problems += [p for p in more if not p.startswith(f"{PROJECT}:auth")]
-        if trial is None:
-            trial = _settings(_with_stand_ins(past_auth, more), args.stack)[0]
+        trial = _past_the_first_problems(_auth_stand_in(config), args.stack, problems, covered)
     else:
         trial = settings
     if trial is not None:
@@ -133,6 +131,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     write_stack_file(target, config, source=args.path.name, other=extra)
     print(f"wrote {target}", file=err)
     for notice in imported.notices:
+        notice = notice.replace(" -n NAMESPACE ", f" -n {settings.namespace} ")
         print(f"NOTE: {printable(notice)}", file=err)
     print_secrets(imported, settings, args.stack, err)
     return EXIT_OK
@@ -159,10 +158,10 @@ def _deployment_questions(args: argparse.Namespace, config: dict[str, Any]) -> l
     tracked = _tracked_by_git(args.path)
     if tracked:
         found.append(
-            f"{shown_key(str(args.path))}: the old values file holds secrets and lies in the "
-            f"git repository {tracked} outside .gitignore; move it (and the database backup "
-            "and PVC list) to a folder outside the repository or to migration/, which "
-            ".gitignore lists"
+            f"{shown_key(args.path.name)}: the old values file holds secrets and is in the git "
+            f"repository {tracked}, not in .gitignore; move it (and the database backup and "
+            "PVC list) to a folder outside the repository, or to migration/ (.gitignore "
+            "lists it)"
         )
     return found
 
@@ -212,6 +211,50 @@ def _settings(config: dict[str, Any], stack: str) -> tuple[Settings | None, list
         return load_settings(config, stack), []
     except ConfigError as error:
         return None, [_settings_problem(p.key, p.message) for p in error.problems]
+
+
+def _past_the_first_problems(
+    config: dict[str, Any], stack: str, problems: list[str], stood_in: str
+) -> Settings | None:
+    """Settings validate in stages (a wrong value hides a missing key behind it): each round
+    sets stand-ins for what is unset and leaves out what is wrong, and adds the problems that
+    show next (not those about ``stood_in``, the auth a stand-in replaced). The settings of the
+    last round, if any, judge the chart's refusals."""
+    trial = config
+    for _ in range(4):
+        settings, found = _settings(trial, stack)
+        named = {_problem_key(problem) for problem in problems}
+        problems += [
+            p for p in found if _problem_key(p) not in named and not p.startswith(stood_in)
+        ]
+        if settings is not None:
+            return settings
+        trial = _with_stand_ins(_without(trial, found), found)
+    return None
+
+
+def _problem_key(problem: str) -> str:
+    return problem.partition(": ")[0]
+
+
+def _without(config: dict[str, Any], problems: list[str]) -> dict[str, Any]:
+    """``config`` without the keys its problems say are wrong (never written)."""
+    import copy
+
+    trial = copy.deepcopy(config)
+    for problem in problems:
+        key = _problem_key(problem).removeprefix(f"{PROJECT}:")
+        *parents, last = key.split(".")
+        node: Any = trial
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if (
+            isinstance(node, dict)
+            and not key.startswith("auth")
+            and "(supply it with" not in problem
+        ):
+            node.pop(last, None)
+    return trial
 
 
 def _auth_stand_in(config: dict[str, Any]) -> dict[str, Any]:
@@ -348,7 +391,7 @@ def print_report(imported: Imported, err: TextIO) -> None:
 
 def print_secrets(imported: Imported, settings: Settings, stack: str, err: TextIO) -> None:
     """The secret commands to run, and what the generated secrets change for users."""
-    commands = imported.commands(stack)
+    commands = imported.commands(stack, settings.namespace)
     if commands:
         print("secrets to set before the first deploy (values from your old file):", file=err)
         for command in commands:

@@ -211,6 +211,14 @@ def convert_database(c: Conversion) -> None:
     db_type = c.take("hub", "db", "type")
     password = c.take("hub", "db", "password")
     url = c.take("hub", "db", "url")
+    if isinstance(url, str) and re.match(r"postgres(\+|://)", url):
+        # SQLAlchemy 1.4 dropped the "postgres" name; JupyterHub 5 runs SQLAlchemy 2
+        url = "postgresql" + url.removeprefix("postgres")
+        c.note(
+            ("hub", "db", "url"),
+            "era",
+            "postgres:// is written postgresql:// (SQLAlchemy 1.4 and later know only that name)",
+        )
     storage = c.take("hub", "db", "pvc", "storage")
     storage_class = c.take("hub", "db", "pvc", "storageClassName")
     if db_type == "postgres":

@@ -28,16 +28,23 @@ def convert_secrets(c: Conversion) -> None:
             _drop_pull_secret(c)
 
 
+PULL_SECRET_NAME = "image-pull-secret"
+"""The name the chart gives the registry Secret it creates (``imagePullSecret.create``) and
+injects into every pod (``automaticReferenceInjection``): what old pods refer to."""
+
+
 def _drop_pull_secret(c: Conversion) -> None:
     """The rest of a registry credential whose password was not copied.
 
     Passed through without its password, ``imagePullSecret.create: true`` would make the chart
     render a pull Secret with no password (its schema refuses that): the registry, user and
-    e-mail go into the docker-registry Secret the report asks for, with the password.
+    e-mail go into a docker-registry Secret of the same name the operator creates, and every
+    pod keeps referring to it (``imagePullSecrets``), as the chart's injection did.
     """
     rest = c.source.get("imagePullSecret")
     if not isinstance(rest, dict):
         return
+    created = rest.get("create") is True and rest.get("automaticReferenceInjection") is not False
     for key in list(rest):
         c.note(
             ("imagePullSecret", str(key)),
@@ -46,6 +53,19 @@ def _drop_pull_secret(c: Conversion) -> None:
             "docker-registry with the password",
         )
     del c.source["imagePullSecret"]
+    if not created:
+        return
+    names = c.source.setdefault("imagePullSecrets", [])
+    if isinstance(names, list) and PULL_SECRET_NAME not in names:
+        names.append(PULL_SECRET_NAME)
+    where = c.where("imagePullSecret")
+    c.notice(
+        f"{where}: the chart made the registry Secret {PULL_SECRET_NAME} from these credentials; "
+        f"the stack does not hold them, so create it before deploying: kubectl create secret "
+        f"docker-registry {PULL_SECRET_NAME} -n NAMESPACE --docker-server=<{where}.registry> "
+        f"--docker-username=<{where}.username> --docker-password=<{where}.password> (every "
+        "pod still refers to it through helmValues.imagePullSecrets)"
+    )
 
 
 def _how(path: tuple[str, ...]) -> str:

@@ -65,11 +65,13 @@ class Imported:
     notices: list[str] = field(default_factory=list)
     """What changes who may sign in or how traffic is protected: printed loudly."""
 
-    def commands(self, stack: str) -> list[str]:
+    def commands(self, stack: str, namespace: str = "NAMESPACE") -> list[str]:
         """The ``pulumi config set --secret`` commands for secrets the old file held (piped
-        from ``kubectl`` when the old hub read the value from a Kubernetes object)."""
+        from ``kubectl`` when the old hub read the value from a Kubernetes object, in the
+        namespace the old release runs in: the stack's)."""
         return [
-            f"{where} | {secret_set_command(key, stack).replace(' <value>', '')}"
+            f"{where.replace(' NAMESPACE ', f' {namespace} ', 1)} | "
+            f"{secret_set_command(key, stack).replace(' <value>', '')}"
             if where.startswith("kubectl ")
             else secret_set_command(key, stack).replace("<value>", f"<{where}>")
             for key, where in self.secrets_to_set.items()
@@ -188,9 +190,11 @@ class Conversion:
         detail = f"not copied; set {command} with the command below"
         self.note(where, "secret", f"{detail}{'; ' + how if how else ''}")
 
-    def secret_env(self, name: str, where: KeyPath | str, how: str = "") -> None:
+    def secret_env(
+        self, name: str, where: KeyPath | str, how: str = "", value_is: str = ""
+    ) -> None:
         """A secret the hub reads from environment variable ``name`` (a secretEnv entry)."""
-        self.secret(f"{SECRET_ENV}.{name}", where, how)
+        self.secret(f"{SECRET_ENV}.{name}", where, how, value_is)
 
     def rotate(self, name: str, source: KeyPath | str | None) -> None:
         """A chart secret the new stack generates: reported, and what users notice listed."""

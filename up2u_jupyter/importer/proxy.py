@@ -145,9 +145,9 @@ def _mode(
                 c.note(
                     where,
                     "era",
-                    "not set, and the file does not tell its chart version: it "
-                    "names hosts and a Let's Encrypt e-mail, so HTTPS stays on (charts "
-                    "0.7-0.9 defaulted to on); pass --from-chart VERSION to apply that "
+                    "not set, and the file does not tell whether its chart was older than "
+                    "0.10 (on by default) or not (off): it names hosts and a Let's Encrypt "
+                    "e-mail, so HTTPS stays on; pass --from-chart VERSION to apply that "
                     "chart's default instead",
                 )
         else:
