@@ -227,3 +227,24 @@ def test_every_lets_encrypt_host_keeps_its_certificate(project_dir, tmp_path):
         "exam.example.edu",
         "www.exam.example.edu",
     ]
+
+
+@pytest.mark.parametrize(
+    ("https", "words"),
+    [
+        (
+            {"mode": "offload", "extraHosts": ["b.example.org"]},
+            "only used with https.mode letsencrypt",
+        ),
+        (
+            {"mode": "letsencrypt", "contactEmail": "o@example.org", "extraHosts": ["not a host"]},
+            "",
+        ),
+    ],
+)
+def test_extra_hosts_are_host_names_for_lets_encrypt_only(project_dir, https, words):
+    from tests.conftest import minimal_config, write_stack
+
+    write_stack(project_dir, "s", minimal_config(https=https))
+    code, _, err = call("check", "--stack", "s", "--project-dir", project_dir)
+    assert code == 1 and "up2u-jupyter:https.extraHosts" in err and words in err
