@@ -90,3 +90,22 @@ def test_an_old_file_git_would_commit_is_a_problem(tmp_path, old):
     ignored.write_text(NO_RULE)
     code, _, err = import_values(repo, ignored, "--set", "auth.allowAll=true")
     assert "not in .gitignore" not in err
+
+
+def test_a_key_an_import_question_asks_for_is_not_asked_twice(project_dir, tmp_path):
+    old = tmp_path / "old.yaml"
+    old.write_text(
+        "hub:\n  config:\n    JupyterHub: {authenticator_class: cilogon}\n"
+        "    CILogonOAuthenticator: {oauth_callback_url: 'https://af.example.edu/hub/oauth_callback',"
+        " allowed_idps: {'https://idp.example.edu': {allow_all: true}}}\n"
+        "  extraEnv:\n    CILOGON_CLIENT_ID:\n"
+        "      valueFrom: {secretKeyRef: {name: auth-secret, key: id}}\n"
+    )
+    code, _, err = import_values(project_dir, old, "--set", "namespace=af")
+    problems = _problems(err)
+    assert code == 1
+    assert [p for p in problems if "auth.clientId" in p] == [
+        "hub.extraEnv.CILOGON_CLIENT_ID: the old hub read its OAuth client id from the key id of "
+        "the Secret auth-secret; set it with --set auth.clientId=VALUE (this shows it: kubectl -n "
+        "af get secret auth-secret -o jsonpath='{.data.id}' | base64 -d)"
+    ]

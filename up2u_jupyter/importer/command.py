@@ -122,9 +122,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         trial = settings
     if trial is not None:
         problems += _chart_schema_problems(trial, args.project_dir, args.stack)
+    problems = [p for p in problems if not _already_asked(p, imported.problems)]
     if problems or settings is None:
         print(f"error: nothing written to {target.name}; the imported config needs:", file=err)
+        namespace = str(config.get("namespace") or "jhub")
         for problem in dict.fromkeys(problems):
+            problem = problem.replace(" -n NAMESPACE ", f" -n {namespace} ")
             print(f"  {printable(problem)}", file=err)
         return EXIT_CONFIG
     extra = {CONTEXT_KEY: args.context} if args.context else {}
@@ -231,6 +234,12 @@ def _past_the_first_problems(
             return settings
         trial = _with_stand_ins(_without(trial, found), found)
     return None
+
+
+def _already_asked(problem: str, questions: list[str]) -> bool:
+    """A key the settings miss that an import question already asks for (``--set KEY=``)."""
+    key = _problem_key(problem).removeprefix(f"{PROJECT}:")
+    return "(supply it with" in problem and any(f"--set {key}=" in q for q in questions)
 
 
 def _problem_key(problem: str) -> str:
