@@ -49,7 +49,6 @@ EVERY_USER_SERVER_KEY = {
 other than its default: add a new key here."""
 
 NOT_IMPORTED = {
-    r"hub\.extraEnv\.[A-Z_]+\.valueFrom\..*": "the secrets table's references, rendered anew",
     r"hub\.db\.pvc\.annotations\..*": "the program's own keep annotation, rendered anew",
     r"hub\.(services|loadRoles)\.health-check.*": "healthCheck's service, rendered anew",
     r"hub\.(extraEnv\.UP2U_FORGET_USER_TOKEN|extraConfig\.up2u-forget-user-service|loadRoles\."
