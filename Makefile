@@ -1,19 +1,42 @@
-# One command per job. Everything runs from .venv, which `make` builds from the pinned
-# requirements (Pulumi uses the same .venv: see Pulumi.yaml).
+# One command per job. Everything runs from .venv (Pulumi uses the same .venv: see Pulumi.yaml).
+# Three requirement sets, each a hash-pinned lock that `make lock` makes from its .in file, and
+# each installed only by the targets that need it (pip --require-hashes):
+#   requirements.txt          runtime: `pulumi up`, values, check, diff, health  (make install)
+#   requirements-preview.txt  the local preview                                  (make preview)
+#   requirements-dev.txt      tests and linters: the other two and the tools     (make dev)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
+PIP_INSTALL = $(PY) -m pip install --quiet --disable-pip-version-check --require-hashes
 
-.PHONY: install test ci lint unit values check reference diff values-diff health policy-venv image-matrix hadolint \
-	preview preview-deps theme-wheel bench-preview authenticator-catalogue clean
+.PHONY: install dev test ci lint unit values check reference diff values-diff health policy-venv \
+	image-matrix hadolint preview preview-deps preview-python theme-wheel bench-preview \
+	authenticator-catalogue chart lock clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+
+## install: the runtime set (what `pulumi up` needs) into .venv
+install: $(VENV)/.installed-runtime
+
+$(VENV)/.installed-runtime: requirements.txt | $(PY)
+	$(PIP_INSTALL) -r requirements.txt
 	touch $@
 
-install: $(VENV)/.installed
+## preview-python: the preview's set (JupyterHub, JupyterLab, the theme's build tools) into .venv
+preview-python: $(VENV)/.installed-preview
+
+$(VENV)/.installed-preview: requirements-preview.txt | $(PY)
+	$(PIP_INSTALL) -r requirements-preview.txt
+	touch $@
+
+## dev: the dev set into .venv; it holds the other two sets at the same versions
+dev: $(VENV)/.installed-dev
+
+$(VENV)/.installed-dev: requirements-dev.txt | $(PY)
+	$(PIP_INSTALL) -r requirements-dev.txt
+	touch $@ $(VENV)/.installed-runtime $(VENV)/.installed-preview
 
 ## test: everything CI runs - linters, type check, the whole test suite (browser tests too)
 test: lint unit
@@ -28,7 +51,7 @@ preview: preview-deps
 	$(PY) -m up2u_jupyter preview --stack $(STACK) --port $(PORT)
 
 ## preview-deps: the proxy from npm and the Up2U JupyterLab theme, installed into .venv
-preview-deps: install node_modules/.installed $(VENV)/.theme-installed
+preview-deps: preview-python node_modules/.installed $(VENV)/.theme-installed
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -42,7 +65,7 @@ THEME_WHEEL := theme/dist/up2u_jupyterlab_theme-1.0.0-py3-none-any.whl
 ## theme-wheel: build the JupyterLab theme (npm + @jupyterlab/builder) into a wheel
 theme-wheel: $(THEME_WHEEL)
 
-$(THEME_WHEEL): $(THEME_SOURCES) | install
+$(THEME_WHEEL): $(THEME_SOURCES) | preview-python
 	cd theme && npm ci --no-audit --no-fund
 	rm -rf theme/up2u_jupyterlab_theme/labextension theme/lib theme/tsconfig.tsbuildinfo
 	cd theme && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npm run build:prod
@@ -53,7 +76,7 @@ $(VENV)/.theme-installed: $(THEME_WHEEL)
 	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(THEME_WHEEL)
 	touch $@
 
-lint: install hadolint
+lint: dev hadolint
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
@@ -63,11 +86,11 @@ lint: install hadolint
 	$(VENV)/bin/pre-commit validate-config .pre-commit-config.yaml
 
 ## hadolint: every Dockerfile under images/
-hadolint: install
+hadolint: dev
 	@files=$$(find images -name Dockerfile 2>/dev/null | sort); \
 	if [ -n "$$files" ]; then $(VENV)/bin/hadolint $$files; else echo "hadolint: no Dockerfile yet"; fi
 
-unit: install preview-deps
+unit: dev preview-deps
 	$(PY) -m pytest
 
 ## values: the main job - print the Helm values a stack deploys (STACK=dev|prod)
@@ -100,7 +123,8 @@ policy-venv: policy/venv/.installed
 
 policy/venv/.installed: policy/requirements.txt
 	$(PYTHON) -m venv policy/venv
-	policy/venv/bin/pip install --quiet --disable-pip-version-check -r policy/requirements.txt
+	policy/venv/bin/pip install --quiet --disable-pip-version-check --require-hashes \
+		-r policy/requirements.txt
 	touch $@
 
 ## image-matrix: the images under images/ as a JSON list (the images workflow builds each)
@@ -124,5 +148,26 @@ authenticator-catalogue:
 		--out $(CATALOGUE_OUT)/authenticators-$(CHART).json
 	rm -rf $(CATALOGUE_VENV)
 
+## lock: resolve every .in file into its hash-pinned lock (run after editing an .in file, and
+## after merging a branch that did). Versions already locked are kept; LOCK_FLAGS=--upgrade
+## moves every unpinned dependency to its newest release. The dev set is resolved first and the
+## others within its versions, so a package has one version in every lock.
+LOCK_VENV := .lock-venv
+LOCK_FLAGS ?=
+UV_COMPILE = $(LOCK_VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command "make lock" $(LOCK_FLAGS)
+lock: $(LOCK_VENV)/.installed
+	$(UV_COMPILE) requirements-dev.in -o requirements-dev.txt
+	$(UV_COMPILE) -c requirements-dev.txt requirements.in -o requirements.txt
+	$(UV_COMPILE) -c requirements-dev.txt requirements-preview.in -o requirements-preview.txt
+	$(UV_COMPILE) -c requirements-dev.txt policy/requirements.in -o policy/requirements.txt
+	$(UV_COMPILE) requirements-lock.in -o requirements-lock.txt
+
+$(LOCK_VENV)/.installed: requirements-lock.txt
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes \
+		-r requirements-lock.txt
+	touch $@
+
 clean:
-	rm -rf $(VENV) policy/venv .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LOCK_VENV) policy/venv .pytest_cache .mypy_cache .ruff_cache

@@ -67,7 +67,7 @@ def test_catalogue_records_exactly_the_hub_image_pins():
 
 
 def test_the_classes_installed_here_are_in_our_venv():
-    # jupyterhub, oauthenticator and tmpauthenticator are pinned as in the image (requirements-dev)
+    # jupyterhub, oauthenticator and tmpauthenticator are pinned as in the image (test_requirements)
     distributions = {CATALOGUE.classes[key].distribution for key in INSTALLED}
     assert {"jupyterhub", "oauthenticator", "jupyterhub-tmpauthenticator"} <= distributions
 

@@ -4,7 +4,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.conftest import ROOT, committed_settings, minimal_config
+from tests.conftest import committed_settings, minimal_config
 from up2u_jupyter.chart import coalesce, deep_merge, hub_url, proxy_public_service, resource_prefix
 from up2u_jupyter.pupildata.helm import FORGET_TOKEN_ENV
 from up2u_jupyter.settings import load_settings
@@ -368,33 +368,6 @@ def test_hub_url_honours_base_url():
 def test_values_are_plain_yaml_serialisable():
     text = yaml.safe_dump(values_for(VARIANTS["resources"]))
     assert "10-up2u" in text
-
-
-def test_dev_requirements_pin_the_hub_images_python_stack():
-    from tests.conftest import CHART_DIR
-
-    pins_file = CHART_DIR / "hub-image-requirements.txt"
-    if not pins_file.is_file():
-        pytest.skip(f"chart reference data not found at {pins_file}")
-    image = _pins(pins_file.read_text())
-    ours = _pins((ROOT / "requirements-dev.txt").read_text())
-    for package in (
-        "jupyterhub",
-        "oauthenticator",
-        "sqlalchemy",
-        "jupyterhub-kubespawner",
-        "jupyterhub-tmpauthenticator",
-    ):
-        assert ours[package] == image[package], package
-
-
-def _pins(text):
-    pins = {}
-    for line in text.splitlines():
-        name, sep, version = line.split("#")[0].strip().partition("==")
-        if sep:
-            pins[name.strip().lower()] = version.strip()
-    return pins
 
 
 def test_dummy_password_reaches_the_hub_from_the_secret_only():

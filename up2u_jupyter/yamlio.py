@@ -100,7 +100,7 @@ class _BoundedLoader(yaml.SafeLoader):
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue
-            key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=True)
             try:
                 first = seen.get(key)
             except TypeError:  # an unhashable key (a list or map used as a key)
@@ -210,13 +210,13 @@ def load_yaml(text: str, source: str, keep_bad_numbers: bool = False) -> Any:
                 f"{source}: refused: more than {MAX_NODES} values once aliases are expanded "
                 "(an alias bomb or a generated file); write the values out plainly"
             )
-        return loader.construct_document(node)  # type: ignore[no-untyped-call]
+        return loader.construct_document(node)
     except yaml.YAMLError as error:
         raise YamlError(f"{source}: {describe(error)}") from None
     except RecursionError:
         raise YamlError(f"{source}: nested too deeply to read; flatten the file") from None
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
 
 
 def read_yaml_file(path: Path, source: str | None = None, keep_bad_numbers: bool = False) -> Any:
