@@ -39,7 +39,15 @@ $(VENV)/.installed-dev: requirements-dev.txt | $(PY)
 	touch $@ $(VENV)/.installed-runtime $(VENV)/.installed-preview
 
 ## test: everything CI runs - linters, type check, the whole test suite (browser tests too)
-test: lint unit
+test: chart lint unit
+
+## chart: the chart's values.schema.json and values.yaml for chart.VERSION: ../shared/z2jh/<version>/
+## when there (UP2U_SHARED_DIR names another folder), else fetched once from the chart
+## repository's archive, sha256-checked, into ~/.cache/up2u-jupyter/chart/<version>/
+## (up2u_jupyter/chartfiles.py). Under CI=true a chart that cannot be had is an error; elsewhere
+## a warning, and the tests that need it skip.
+chart: | $(PY)
+	@$(PY) -m up2u_jupyter.chartfiles
 
 ## ci: what CI runs on a fresh machine: .ci/run installs the system packages, then make test
 ci:
@@ -90,14 +98,14 @@ hadolint: dev
 	@files=$$(find images -name Dockerfile 2>/dev/null | sort); \
 	if [ -n "$$files" ]; then $(VENV)/bin/hadolint $$files; else echo "hadolint: no Dockerfile yet"; fi
 
-unit: dev preview-deps
+unit: dev preview-deps chart
 	$(PY) -m pytest
 
 ## values: the main job - print the Helm values a stack deploys (STACK=dev|prod)
-values: install
+values: install chart
 	@$(PY) -m up2u_jupyter values --stack $(STACK)
 
-check: install
+check: install chart
 	@$(PY) -m up2u_jupyter check --stack $(STACK)
 
 ## reference: rewrite docs/reference.md's config reference from the models' field docstrings

@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 import yaml
 
-from up2u_jupyter import chart
+from up2u_jupyter import chart, chartfiles
 from up2u_jupyter.dotted import set_path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHART_DIR = ROOT.parent / "shared" / "z2jh" / chart.VERSION
+CHART_DIR = chartfiles.chart_dir(chart.VERSION) or chartfiles.shared_dirs(chart.VERSION)[0]
+"""The chart's files (../shared/z2jh/<version>/, or the cache `make chart` fills)."""
 
 EDUTEAMS = {
     "authorizeUrl": "https://proxy.eduteams.org/saml2sp/OIDC/authorization",
@@ -50,23 +51,27 @@ def committed_settings(stack: str, **overrides: dict[str, Any]) -> Any:
     return load_settings(values, stack)
 
 
-def _chart_file(name: str) -> Path:
+def chart_file(name: str) -> Path:
+    """One of the chart's files; without it a skip, or under CI=true a failure."""
     path = CHART_DIR / name
     if not path.is_file():
-        pytest.skip(f"chart reference data not found at {path}")
+        message = f"chart {chart.VERSION}'s {name} not found at {path}; run `make chart`"
+        if chartfiles.ci():
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
     return path
 
 
 @pytest.fixture(scope="session")
 def chart_schema() -> dict[str, Any]:
-    """The z2jh 4.4.0 values schema (skips when ../shared is absent)."""
-    return json.loads(_chart_file("values.schema.json").read_text())
+    """The chart's values schema (skips without it; fails under CI=true)."""
+    return json.loads(chart_file("values.schema.json").read_text())
 
 
 @pytest.fixture(scope="session")
 def chart_defaults() -> dict[str, Any]:
-    """The z2jh 4.4.0 default values.yaml (skips when ../shared is absent)."""
-    return yaml.safe_load(_chart_file("values.yaml").read_text())
+    """The chart's default values.yaml (skips without it; fails under CI=true)."""
+    return yaml.safe_load(chart_file("values.yaml").read_text())
 
 
 @pytest.fixture

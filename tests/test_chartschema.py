@@ -78,6 +78,7 @@ def test_a_missing_schema_means_validation_is_skipped(tmp_path, monkeypatch):
 
 def test_the_shared_schema_is_found_beside_the_project(tmp_path, monkeypatch):
     monkeypatch.delenv(chartschema.SCHEMA_ENV, raising=False)
+    monkeypatch.delenv("UP2U_SHARED_DIR", raising=False)  # ../shared, not a folder named instead
     project = tmp_path / "project"
     shared = tmp_path / "shared" / "z2jh" / "1.2.3"
     project.mkdir()

@@ -2,9 +2,9 @@
 
 Helm refuses an install whose values break the chart's schema; ``check`` and ``values`` run the
 same validation first, so nothing they accept is refused at deploy time. The schema is the
-chart's, not ours, so it is not copied into this project: it is read from
-``<project>/../shared/z2jh/<chart version>/values.schema.json`` or from the file named by
-``UP2U_CHART_SCHEMA``. When neither exists the validation is skipped, and ``check`` says so.
+chart's, not ours, so it is not copied into this project: it is read from the file named by
+``UP2U_CHART_SCHEMA``, else from where ``chartfiles`` finds the chart (``../shared`` or the
+cache ``make chart`` fills). When there is none the validation is skipped, and ``check`` says so.
 """
 
 import functools
@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from .chartfiles import chart_dir
 from .errors import InputError, excerpt, shown_key
 from .secretrule import is_secret_name
 
@@ -29,11 +30,8 @@ def schema_path(chart_version: str, project_dir: Path = PROJECT_ROOT) -> Path | 
     if named:
         path = Path(named)
         return path if path.is_file() else None
-    for root in dict.fromkeys((project_dir, PROJECT_ROOT)):
-        path = root.parent / "shared" / "z2jh" / chart_version / "values.schema.json"
-        if path.is_file():
-            return path
-    return None
+    folder = chart_dir(chart_version, project_dir)
+    return None if folder is None else folder / "values.schema.json"
 
 
 @functools.cache
@@ -259,7 +257,7 @@ def skipped_warning(chart_version: str) -> str:
     where = (
         f"{SCHEMA_ENV} names no file"
         if named
-        else f"none at ../shared/z2jh/{chart_version}/ and {SCHEMA_ENV} is not set"
+        else f"not in ../shared/z2jh/{chart_version}/ nor the cache: `make chart` fetches it"
     )
     return (
         f"warning: chart schema validation skipped: no values.schema.json for chart "
