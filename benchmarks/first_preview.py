@@ -5,11 +5,14 @@ both sides find the same chart files), runs `make preview STACK=dev PORT=<free p
 it until the login page answers 200: building .venv, `npm ci` for the proxy, the theme wheel,
 and the hub's start. Then it stops the preview (SIGTERM) and deletes the clone.
 
-Cache policy, the same for both sides: pip's and npm's download caches are this benchmark's
-own folders, warmed by one untimed run of each side before the timed ones. So every timed run
-installs from a warm download cache: what is measured is the work a fresh clone does (resolve,
-unpack, compile, build, start), not the network's speed that day. Sides alternate which goes
-first in each pair.
+Cache policy, the same for every side: the download caches (pip's, uv's, npm's) are this
+benchmark's own folders, warmed by one untimed run of each side before the timed ones, so every
+timed run installs from a warm download cache: what is measured is the work a fresh clone does
+(resolve, unpack, compile bytecode, build, start), not the network's speed that day. The
+project's own build cache (the theme wheel, kept under UP2U_CACHE_DIR) is measured both ways:
+"after" gets an empty one on every run, as on a machine that never built the theme;
+"after, theme cached" keeps one across runs, as on a machine where another clone has. The sides
+rotate which goes first.
 
     .venv/bin/python benchmarks/first_preview.py --before 1f25c7d --after HEAD --runs 3
 """
@@ -36,7 +39,7 @@ GOAL = 1 / 3
 TIMEOUT = 1200.0
 
 
-def first_preview(commit: str, work: Path, caches: Path, log: Path) -> float:
+def first_preview(commit: str, work: Path, caches: Path, build_cache: Path, log: Path) -> float:
     """Seconds from `make preview` to the login page in a fresh clone of ``commit``."""
     clone = work / "up2u-jupyter"
     (work / "shared").symlink_to((ROOT.parent / "shared").resolve())  # the clone's ../shared
@@ -46,7 +49,9 @@ def first_preview(commit: str, work: Path, caches: Path, log: Path) -> float:
     env = {
         **os.environ,
         "PIP_CACHE_DIR": str(caches / "pip"),
+        "UV_CACHE_DIR": str(caches / "uv"),
         "npm_config_cache": str(caches / "npm"),
+        "UP2U_CACHE_DIR": str(build_cache),
         "CI": "",
     }
     with log.open("w") as output:
@@ -100,14 +105,19 @@ def main() -> None:
     parser.add_argument("--after", default="HEAD", help="the commit measured as the change")
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each side")
     args = parser.parse_args()
-    sides = {
-        name: subprocess.run(
+    commits = {
+        ref: subprocess.run(
             ["git", "-C", str(ROOT), "rev-parse", "--short", ref],
             check=True,
             capture_output=True,
             text=True,
         ).stdout.strip()
-        for name, ref in (("before", args.before), ("after", args.after))
+        for ref in (args.before, args.after)
+    }
+    sides = {  # name -> (commit, whether the theme's build cache is kept across runs)
+        "before": (commits[args.before], False),
+        "after": (commits[args.after], False),
+        "after, theme cached": (commits[args.after], True),
     }
     times: dict[str, list[float]] = {name: [] for name in sides}
     with tempfile.TemporaryDirectory(prefix="up2u-first-preview-") as tmp:
@@ -117,21 +127,27 @@ def main() -> None:
         print(f"sides: {sides}; logs in {logs}", flush=True)
         order = list(sides)
         for run in range(args.runs + 1):  # run 0 warms the caches, untimed
-            for name in order if run % 2 == 0 else reversed(order):
-                work = top / f"{name}-{run}"
+            for name in order[run % 3 :] + order[: run % 3]:
+                commit, keep = sides[name]
+                work = top / f"{name.replace(', ', '-').replace(' ', '-')}-{run}"
                 work.mkdir()
-                seconds = first_preview(sides[name], work, caches, logs / f"{name}-{run}.log")
+                build_cache = caches / "kept" if keep else work / "build-cache"
+                log = logs / f"{work.name}.log"
+                seconds = first_preview(commit, work, caches, build_cache, log)
                 label = "warm-up" if run == 0 else f"run {run}"
-                print(f"  {label} {name} ({sides[name]}): {seconds:.1f} s", flush=True)
+                print(f"  {label} {name} ({commit}): {seconds:.1f} s", flush=True)
                 if run:
                     times[name].append(seconds)
-    before, after = (statistics.median(times[name]) for name in ("before", "after"))
+    before = statistics.median(times["before"])
     for name in sides:
         samples = times[name]
-        print(f"{name} ({sides[name]}): median {statistics.median(samples):.1f} s "
-              f"(min {min(samples):.1f}, max {max(samples):.1f}, n={len(samples)})")  # fmt: skip
-    ratio = after / before
-    print(f"after / before: {ratio:.2f} (goal: at most {GOAL:.2f})")
+        median = statistics.median(samples)
+        spread = f"min {min(samples):.1f}, max {max(samples):.1f}, n={len(samples)}"
+        ratio = median / before
+        print(
+            f"{name} ({sides[name][0]}): median {median:.1f} s ({spread}); to before: {ratio:.2f}"
+        )
+    print(f"goal: at most {GOAL:.2f} of before")
 
 
 if __name__ == "__main__":

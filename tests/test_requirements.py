@@ -128,7 +128,12 @@ def _planned_installs(target: str, tmp_path: Path) -> list[str]:
         text=True,
         check=True,
     )
-    return re.findall(r"--require-hashes\s+(?:\\\s+)?-r (\S+)", result.stdout)
+    # requirements-lock.txt is the installer itself (uv), installed by pip
+    return [
+        found
+        for found in re.findall(r"--require-hashes\b.*? -r (\S+)", result.stdout)
+        if found != "requirements-lock.txt"
+    ]
 
 
 def test_make_preview_installs_only_the_preview_set(tmp_path):

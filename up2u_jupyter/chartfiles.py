@@ -58,15 +58,18 @@ def shared_dirs(version: str, project_dir: Path = PROJECT_ROOT) -> list[Path]:
     return [root / "z2jh" / version for root in dict.fromkeys(roots)]
 
 
-def cache_dir(version: str) -> Path:
-    """The cache folder of a chart version (filled by ``fetch``)."""
+def cache_root() -> Path:
+    """This project's cache, outside every checkout: the chart's files, the theme's wheel."""
     named = os.environ.get(CACHE_ENV)
     if named:
-        base = Path(named)
-    else:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        base = (Path(xdg) if xdg else Path.home() / ".cache") / "up2u-jupyter"
-    return base / "chart" / version
+        return Path(named)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "up2u-jupyter"
+
+
+def cache_dir(version: str) -> Path:
+    """The cache folder of a chart version (filled by ``fetch``)."""
+    return cache_root() / "chart" / version
 
 
 def chart_dir(version: str, project_dir: Path = PROJECT_ROOT) -> Path | None:
