@@ -49,7 +49,7 @@ def test_resource_graph(harness):
     deploy(harness)
     types = sorted(r.type for r in harness.monitor.registrations)
     assert types == sorted(
-        [COMPONENT, NAMESPACE, *[RANDOM] * 4, SECRET, RELEASE, SERVICE, *DATA_PROTECTION]
+        [COMPONENT, NAMESPACE, *[RANDOM] * 5, SECRET, RELEASE, SERVICE, *DATA_PROTECTION]
     )
 
 
@@ -100,6 +100,7 @@ def test_generated_chart_secrets_are_32_random_bytes(harness):
     deploy(harness)
     randoms = harness.registered(RANDOM)
     assert sorted(r.name for r in randoms) == [
+        "up2u-checksum-key",  # keys the restart annotations (test_restarts)
         "up2u-cookie-secret",
         "up2u-crypt-key",
         "up2u-forget-user-token",

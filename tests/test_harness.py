@@ -46,6 +46,7 @@ def test_applies_really_run_in_the_harness(harness):
 
 def test_every_resource_resolves_so_registrations_are_complete(harness):
     harness.run(build)
-    # the component, namespace, 4 generated secrets, credentials Secret, release, proxy
-    # Service, and erasure's token, Secret, ServiceAccount, Role and RoleBinding
-    assert len(harness.monitor.registrations) == 14
+    # the component, namespace, 5 generated secrets (the restart checksums' key too),
+    # credentials Secret, release, proxy Service, and erasure's token, Secret, ServiceAccount,
+    # Role and RoleBinding
+    assert len(harness.monitor.registrations) == 15

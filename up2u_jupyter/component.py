@@ -4,6 +4,7 @@ With ``monitoring.enabled`` also what a Prometheus Operator needs: the metrics t
 a Service for the proxy's metrics, ServiceMonitors, a PrometheusRule and dashboard ConfigMaps.
 """
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from pulumi_kubernetes.apiextensions import CustomResource
 from pulumi_kubernetes.core.v1 import ConfigMap, Namespace, Secret, Service
 from pulumi_kubernetes.helm.v3 import Release, ReleaseArgs, RepositoryOptsArgs
 
-from . import chart, credentials, monitoring
+from . import chart, credentials, monitoring, restarts
 from .chart import hub_url, proxy_public_service
 from .pupildata.resources import data_protection_resources
 from .settings import Settings
@@ -142,16 +143,17 @@ class JupyterHub(pulumi.ComponentResource):
                 )
             )
 
-        metrics_secret = None
+        metrics_secret, metrics_data = None, {}
         if settings.monitoring.enabled:
             # Only Kubernetes holds the token: the hub reads it from this Secret (extraEnv),
             # Prometheus authorises with it (the ServiceMonitor); it is no output, no value.
             token = random.RandomBytes(f"{name}-metrics-token", length=32, opts=child)
+            metrics_data = {METRICS_SECRET_KEY: pulumi.Output.secret(token.hex)}
             metrics_secret = Secret(
                 f"{name}-metrics-token",
                 metadata={"name": metrics_secret_name(settings), "namespace": ns_name},
                 type="Opaque",
-                string_data={METRICS_SECRET_KEY: pulumi.Output.secret(token.hex)},
+                string_data=metrics_data,
                 opts=child,
             )
             depends_on.append(metrics_secret)
@@ -160,6 +162,8 @@ class JupyterHub(pulumi.ComponentResource):
         data_protection = data_protection_resources(name, settings, ns_name, child)
         depends_on += data_protection.before_release
 
+        checksums = _restart_checksums(name, settings, args, string_data, metrics_data, child)
+        secrets = dataclasses.replace(secrets, checksums=checksums)
         values = build_values(settings, secrets, secret_env=list(args.secret_env))
         release = Release(
             f"{name}-release",
@@ -276,6 +280,32 @@ def _monitoring_resources(
             data={f"up2u-{settings.namespace}-{short}.json": json.dumps(dashboard, indent=1)},
             opts=child,
         )
+
+
+def _restart_checksums(
+    name: str,
+    settings: Settings,
+    args: JupyterHubArgs,
+    string_data: Mapping[str, pulumi.Output[str]],
+    metrics_data: Mapping[str, pulumi.Output[str]],
+    child: pulumi.ResourceOptions,
+) -> dict[str, pulumi.Output[str]]:
+    """The hub pod's annotations that change when a Secret it reads at start does
+    (``restarts.py``): keyed hashes, so that they reveal nothing of the data."""
+    names = restarts.annotation_names(settings, list(args.secret_env))
+    if not names:
+        return {}
+    key = random.RandomBytes(f"{name}-checksum-key", length=32, opts=child).hex
+    data = {
+        restarts.CREDENTIALS_ANNOTATION: pulumi.Output.all(**string_data),
+        restarts.METRICS_ANNOTATION: pulumi.Output.all(**metrics_data),
+    }
+    return {
+        annotation: pulumi.Output.all(key, data[annotation]).apply(
+            lambda parts: restarts.keyed_checksum(parts[0], parts[1])
+        )
+        for annotation in names
+    }
 
 
 def adoption_ids(settings: Settings) -> dict[str, str]:

@@ -4,7 +4,7 @@ literals hidden, YAML with sorted keys (``values``, ``check``, ``diff``, the imp
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from . import credentials
+from . import credentials, restarts
 from .errors import shown_key
 from .secretrule import HIDDEN, leaf, replace_leaf, secret_leaves
 from .settings import Settings
@@ -15,8 +15,9 @@ PLACEHOLDER = "<secret: generated at deploy time>"
 
 
 def offline_values(settings: Settings, secret_env: Collection[str] = ()) -> dict[str, Any]:
-    """The stack's values with every generated secret replaced by a placeholder."""
-    return build_values(settings, ChartSecrets(*[PLACEHOLDER] * 4), secret_env)
+    """The stack's values with every generated secret (and hash of one) a placeholder."""
+    checksums = dict.fromkeys(restarts.annotation_names(settings, secret_env), restarts.OFFLINE)
+    return build_values(settings, ChartSecrets(*[PLACEHOLDER] * 4, checksums=checksums), secret_env)
 
 
 def helm_secret_paths(settings: Settings) -> list[tuple[str, ...]]:

@@ -6,8 +6,8 @@ values at all: Helm keeps values in its release history (and the chart copies th
 Secret), so those reach the hub from a Kubernetes Secret through ``hub.extraEnv`` instead.
 """
 
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import authenticators, authkeys, credentials
@@ -65,6 +65,8 @@ class ChartSecrets:
     cookie_secret: Any
     crypt_key: Any
     health_token: Any = None
+    checksums: Mapping[str, Any] = field(default_factory=dict, kw_only=True)
+    """The hub pod's restart annotations (``restarts.py``): name -> keyed hash of a Secret."""
 
 
 def credentials_secret_name(settings: Settings) -> str:
@@ -215,6 +217,8 @@ def _hub(settings: Settings, secrets: ChartSecrets, secret_env: Collection[str])
         "extraConfig": _extra_config(settings),
         "resources": _resources(hub.resources),
     }
+    if secrets.checksums:
+        values["annotations"] = dict(secrets.checksums)  # the chart puts them on the pod
     if hub.active_server_limit is not None:
         values["activeServerLimit"] = hub.active_server_limit
     if hub.image is not None:
