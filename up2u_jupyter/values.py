@@ -12,6 +12,7 @@ from typing import Any
 
 from . import authenticators, authkeys, credentials
 from .chart import HUB_PORT, deep_merge
+from .pullsecrets import pull_secret_values
 from .pupildata.helm import helm_values as data_protection_values
 from .quantity import parse_quantity
 from .settings import PROFILE_ENV, Image, Profile, ResourceRequirements, Settings
@@ -119,6 +120,7 @@ def build_values(
     if settings.monitoring.enabled:
         values = deep_merge(values, _metrics(settings))
     values = deep_merge(values, data_protection_values(settings, values))
+    values = deep_merge(values, pull_secret_values(settings))
     return deep_merge(values, settings.helm_values)
 
 

@@ -35,6 +35,7 @@ from .fields import (
     _https_url,
     _labels,
 )
+from .registry import PullSecretName
 
 
 class Model(BaseModel):
@@ -608,6 +609,12 @@ class Settings(Model):
     data_protection: DataProtection = DataProtection()
     """Pupils' data: kept when a user is deleted, erased after inactivity, backed up (see
     [pupils-data.md](pupils-data.md))."""
+    image_pull_secrets: list[PullSecretName] = []
+    """docker-registry Secrets in the stack's namespace for pulling the hub and user images from
+    a private registry; the hub, every user server and the pre-puller get them
+    (`hub.image.pullSecrets`, `singleuser.image.pullSecrets`). Create each with `kubectl create
+    secret docker-registry` (see [Images from a private
+    registry](operate.md#images-from-a-private-registry))."""
     helm_values: dict[str, Any] = {}
     """Raw z2jh values deep-merged last (maps merge, lists and scalars replace, `null` removes a
     chart default): the escape hatch for anything not modelled. `check` judges the result, not
