@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
 
-from . import chartrules, credentials
+from . import chartrules, chartupgrade, credentials
 from .args import add_stack_arguments
 from .chart import HUB_POD_ENV, env_items
 from .credentials import PROJECT
@@ -49,6 +49,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"secret, run: {command}",
             file=err,
         )
+    if args.command == "check":  # a stack on another chart: what moving it changes
+        for line in chartupgrade.warnings(settings, values, args.stack):
+            print(line, file=err)
     schema_ok = chart_schema_valid(args, values, settings, err)
     if not (chart_rules_pass(args.stack, values, err) and schema_ok):
         return EXIT_CONFIG
