@@ -52,7 +52,8 @@ class Chart(Model):
 
     version: NonEmptyStr = chart.VERSION
     """The z2jh chart version deployed; the default is the one this project is built and tested
-    for."""
+    for. Another makes `check` list what moving the stack to the default changes for its keys
+    (see [Upgrading the chart](operate.md#upgrading-the-chart))."""
     repo: Annotated[str, AfterValidator(_https_url)] = chart.REPO
     """The chart repository."""
 
