@@ -3,9 +3,11 @@ reads at start, so a `pulumi up` after a rotation restarts it (under Pulumi mock
 
 import hashlib
 import json
+import re
 
 import pulumi
 import pytest
+import yaml
 
 from tests.conftest import committed_settings, minimal_config
 from tests.pulumi_harness import Mocks, fake_hex, start, stop, unwrap
@@ -128,3 +130,21 @@ def test_offline_values_show_where_the_checksums_go(stack, chart_schema, chart_d
     expected = [CREDENTIALS_ANNOTATION] + ([METRICS_ANNOTATION] if stack == "prod" else [])
     assert values["hub"]["annotations"] == dict.fromkeys(expected, restarts.OFFLINE)
     assert problems(coalesce(chart_defaults, values), chart_schema) == []
+
+
+def test_an_import_of_deployed_values_drops_the_annotations(project_dir):
+    from tests.importer_helpers import import_values, stack_values
+
+    # helm get values of an Up2U stack: the annotations hold real keyed hashes
+    values = offline_values(committed_settings("prod"))
+    values["hub"]["annotations"] = {name: "0" * 64 for name in restarts.ANNOTATIONS}
+    old = project_dir / "deployed.yaml"
+    old.write_text(yaml.safe_dump(values))
+    code, _, report = import_values(project_dir, old, "--from-chart", "4.4.0")
+    assert code == 0, report
+    assert "annotations" not in stack_values(project_dir).get("helmValues", {}).get("hub", {})
+    for name in restarts.ANNOTATIONS:
+        line = (
+            rf"dropped +hub\.annotations\.{re.escape(name)} +the stack computes it at each deploy"
+        )
+        assert re.search(line, report), report

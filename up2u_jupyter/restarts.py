@@ -27,6 +27,9 @@ CREDENTIALS_ANNOTATION = "checksum/up2u-credentials-data"
 would look like a secret to the secret rule, and the offline commands would hide it)."""
 METRICS_ANNOTATION = "checksum/up2u-metrics-data"
 """Keyed hash of the metrics Secret's data (monitoring.enabled)."""
+ANNOTATIONS = (CREDENTIALS_ANNOTATION, METRICS_ANNOTATION)
+"""Every restart annotation: an import of rendered values drops them (copied into helmValues,
+they would pin the hub's annotations and rotations would stop restarting it)."""
 OFFLINE = "<keyed hash: computed at deploy time>"
 """What the offline commands show for each annotation (they have neither the data nor the key)."""
 

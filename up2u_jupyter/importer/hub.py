@@ -5,6 +5,7 @@ from typing import Any
 
 from ..credentials import DB_PASSWORD, valid_env_name
 from ..errors import excerpt, shown_key
+from ..restarts import ANNOTATIONS as RESTART_ANNOTATIONS
 from ..secretrule import (
     CodeSecret,
     code_secrets,
@@ -38,6 +39,9 @@ def convert_hub(c: Conversion) -> None:
     convert_services(c)
     convert_hub_env(c)
     convert_extra_files(c)
+    for name in RESTART_ANNOTATIONS:  # in values this program rendered (helm get values)
+        if c.take("hub", "annotations", name) is not None:
+            c.note(("hub", "annotations", name), "dropped", "the stack computes it at each deploy")
 
 
 def _fits(key: str, value: Any) -> bool:
