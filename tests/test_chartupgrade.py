@@ -45,7 +45,7 @@ def test_keys_the_chart_renamed_or_removed_since_are_named_only_when_the_stack_s
         "0.9.0", helmValues={"rbac": {"enabled": True}, "hub": {"extraConfigMap": {"a": "b"}}}
     )
     found = changes_for(config)
-    assert "helmValues.rbac.enabled: renamed rbac.create in chart 1.0; move it there" in found
+    assert "helmValues.rbac.enabled: renamed rbac.create in chart 2.0; move it there" in found
     assert (
         "helmValues.hub.extraConfigMap: removed in chart 1.0; its successor is `custom` "
         "(read with z2jh.get_config)"
