@@ -12,10 +12,11 @@ from typing import Any
 
 from . import authenticators, authkeys, credentials
 from .chart import HUB_PORT, deep_merge
+from .classes.values import classroom_values
 from .pullsecrets import pull_secret_values
 from .pupildata.helm import helm_values as data_protection_values
 from .quantity import parse_quantity
-from .settings import PROFILE_ENV, Image, Profile, ResourceRequirements, Settings
+from .settings import COLLABORATION_ENV, PROFILE_ENV, Image, Profile, ResourceRequirements, Settings
 
 SECRET_OPTIONS_CONFIG = "up2u-auth-secret-options"
 """The hub.extraConfig entry that reads auth.secretOptions from the hub's environment."""
@@ -121,6 +122,7 @@ def build_values(
         values = deep_merge(values, _metrics(settings))
     values = deep_merge(values, data_protection_values(settings, values))
     values = deep_merge(values, pull_secret_values(settings))
+    values = deep_merge(values, classroom_values(settings))
     return deep_merge(values, settings.helm_values)
 
 
@@ -373,6 +375,8 @@ def _profile(profile: Profile) -> dict[str, Any]:
         if quantity is not None:
             override[trait] = memory_bytes(quantity)
     override["environment"] = {**profile.extra_env, PROFILE_ENV: profile.slug}
+    if profile.collaboration:
+        override["environment"][COLLABORATION_ENV] = "1"
     entry: dict[str, Any] = {
         "slug": profile.slug,
         "display_name": profile.display_name,
@@ -381,6 +385,8 @@ def _profile(profile: Profile) -> dict[str, Any]:
     }
     if profile.default:
         entry["default"] = True
+    if profile.groups:  # read (and taken out) by the spawn rules, see classes/spawn_rules.py
+        entry["allowed_groups"] = list(profile.groups)
     return entry
 
 

@@ -8,6 +8,7 @@ with its full key, the value and the fix. The package: ``fields`` (what one valu
 
 from ..credentials import PROJECT, SECRET_KEYS
 from .models import (
+    COLLABORATION_ENV,
     PROFILE_ENV,
     Auth,
     Image,
@@ -23,6 +24,7 @@ from .models import (
 from .problems import load_settings
 
 __all__ = [
+    "COLLABORATION_ENV",
     "PROFILE_ENV",
     "PROJECT",
     "SECRET_KEYS",

@@ -7,12 +7,14 @@ Everything a stack can say is declared here, once, with its default; the field t
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
+from pydantic import AfterValidator, model_validator
 from pydantic.alias_generators import to_camel
 
 from .. import authenticators, authkeys, chart, credentials
 from ..quantity import parse_quantity
 from ..secretrule import url_has_secret
+from .base import Model
+from .classes import Classroom, NonNegativeInt, class_advice, class_problems
 from .dataprotection import DataProtection
 from .dataprotection import problems as data_protection_problems
 from .fields import (
@@ -36,13 +38,6 @@ from .fields import (
     _labels,
 )
 from .registry import PullSecretName
-
-
-class Model(BaseModel):
-    """Base for every config object: camelCase keys, unknown keys rejected, frozen."""
-
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, frozen=True)
-
 
 # --- the contract ------------------------------------------------------------------------------
 
@@ -444,6 +439,9 @@ class ProfileMemory(Model):
 
 PROFILE_ENV = "UP2U_PROFILE"
 """Set to the profile's slug in each profile's servers, so notebooks can tell which they run."""
+COLLABORATION_ENV = "UP2U_COLLABORATION"
+"""Set to 1 in a collaboration profile's servers: the user image's Jupyter config turns
+real-time collaboration on for them (images/singleuser/jupyter/jupyter_server_config.py)."""
 
 
 class Profile(Model):
@@ -466,6 +464,12 @@ class Profile(Model):
     extra_env: dict[str, str] = {}
     """Added to `singleuser.extraEnv` for this profile (KubeSpawner merges maps); `UP2U_PROFILE`
     is the program's."""
+    groups: list[NonEmptyStr] = []
+    """Offered to, and startable only by, members of these groups (enforced at each spawn);
+    empty: offered to everyone. At least one profile must be offered to everyone."""
+    collaboration: bool = False
+    """Real-time collaboration (jupyter-collaboration) in this profile's servers: whoever opens
+    a server (its owner, a teacher, someone it is shared with) edits the same notebook live."""
 
     @model_validator(mode="after")
     def _profile_env_is_ours(self) -> "Profile":
@@ -481,6 +485,11 @@ class Scheduling(Model):
 
     user_scheduler: bool = True
     """Pack users onto few nodes (turn off if the cluster does not auto-scale)."""
+    user_placeholders: NonNegativeInt = 0
+    """Empty pods the size of one user server, holding room on an autoscaling cluster so that a
+    class starting together does not wait for new nodes (users evict them; the autoscaler then
+    adds a node for them). Renders scheduling.userPlaceholder and turns on podPriority;
+    `capacity --class-size` recommends a number."""
 
 
 class PrePuller(Model):
@@ -596,6 +605,8 @@ class Settings(Model):
     """Server profiles users choose from on the spawn page (KubeSpawner's `profile_list`). Each
     profile changes only what it sets; the rest is `singleuser.*`. Every profile's servers get
     `UP2U_PROFILE=<slug>`. Empty: one kind of server."""
+    classes: list[Classroom] = []
+    """School classes: each a pupils group and a teachers group (see docs/classes.md)."""
     scheduling: Scheduling = Scheduling()
     """Pod scheduling."""
     pre_puller: PrePuller = PrePuller()
@@ -634,7 +645,7 @@ class Settings(Model):
 
     def advice(self) -> list[tuple[str, str]]:
         """(key, text) for settings that are valid but probably not what was meant."""
-        return self.cull.advice()
+        return self.cull.advice() + class_advice(self.classes, self.auth)
 
     def secret_env_references(self) -> list[str]:
         """The secretEnv entries the stack's config reads (they must be set)."""
@@ -694,6 +705,7 @@ class Settings(Model):
             )
         found += self._profile_problems()
         found += data_protection_problems(self)
+        found += class_problems(self.classes, self.profiles)
         if self.protect:
             for key, image in (
                 ("hub.image", self.hub.image),
