@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from up2u_jupyter.preview.hubconfig import apply_values
+from up2u_jupyter.preview.plan import USER_IMAGE_JUPYTER
 
 plan_file = Path(os.environ["UP2U_PREVIEW_PLAN"])
 # The preview starts this hub before it has made the plan, so that JupyterHub's import time
@@ -59,6 +60,10 @@ c.ConfigurableHTTPProxy.auth_token = chart.get_secret_value(
 c.JupyterHub.spawner_class = "up2u_jupyter.preview.spawner.PreviewSpawner"
 c.PreviewSpawner.home_dir_template = str(state / "users" / "{username}")
 c.PreviewSpawner.lab_settings_dir = plan["lab_settings_dir"]
+# the user image's Jupyter config: jupyter-collaboration (installed here) is off unless the
+# profile turns it on, as in the image
+c.PreviewSpawner.jupyter_config_path = str(USER_IMAGE_JUPYTER)
+c.PreviewSpawner.claims_dir = str(state / "claims")  # the class folders' claims (mounts.py)
 for spawner in (c.Spawner, c.LocalProcessSpawner, c.PreviewSpawner):
     # every section a stack could address for our class; PreviewSpawner's is the one that wins
     spawner.ip = host

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..chart import string_environment
+from ..classes.spawn_rules import up2u_folder_hook
 from .hubvalues import HubValues, install
 
 CULLER_SERVICE = "jupyterhub-idle-culler"
@@ -92,15 +93,29 @@ def apply_values(
     return chart
 
 
+_PROFILE_TRAITS = (
+    "profile_list",
+    "profile_form_template",
+    "additional_profile_form_template_paths",
+)
+"""KubeSpawner's profile traits; the preview's spawner runs KubeSpawner's own profile code."""
+CLASS_FOLDER_HOOK = up2u_folder_hook([], None).__name__
+"""The name of the class folders' ``pre_spawn_hook`` (what the stack's snippet installs)."""
+
+
 def _to_local_spawner(c: Any, section: str) -> None:
     """What KubeSpawner ends with, extraConfig's additions included, for a local spawner: the
-    plain-string variables, and the profile list when it is a list (a callable that filters
-    it per user, as 2i2c's snippets install, needs Kubernetes' spawner)."""
+    plain-string variables, the profile traits (a callable profile list too: it is called as
+    KubeSpawner calls it), and the classes' folder hook. Other ``pre_spawn_hook``s are
+    KubeSpawner's alone: they may read its Kubernetes-only attributes."""
     if "environment" in c.KubeSpawner:
         c[section].environment = string_environment(c.KubeSpawner.environment)
-    profiles = c.KubeSpawner.profile_list if "profile_list" in c.KubeSpawner else None
-    if isinstance(profiles, list):
-        c[section].profile_list = profiles
+    for trait in _PROFILE_TRAITS:
+        if trait in c.KubeSpawner:
+            c[section][trait] = c.KubeSpawner[trait]
+    hook = c.KubeSpawner.get("pre_spawn_hook")
+    if getattr(hook, "__name__", None) == CLASS_FOLDER_HOOK:
+        c[section].pre_spawn_hook = hook
 
 
 def culler_command(cull: Mapping[str, Any], hub_api_url: str) -> list[str]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import credentials
 from ..chart import string_environment
+from .classroom import class_swaps, class_users
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -26,6 +27,8 @@ IMAGE_TEMPLATES = "/opt/up2u/templates"
 USER_IMAGE = "jupyter/k8s-singleuser"
 """The images workflow pushes images/singleuser as ``<registry>/jupyter/k8s-singleuser``."""
 THEME_OVERRIDES = REPO / "theme" / "overrides.json"
+USER_IMAGE_JUPYTER = REPO / "images" / "singleuser" / "jupyter"
+"""The Up2U user image's JUPYTER_CONFIG_PATH folder (collaboration off unless a profile)."""
 THEME_EXTENSION = "@up2u/jupyterlab-theme"
 CHP = REPO / "node_modules" / ".bin" / "configurable-http-proxy"
 HOST = "127.0.0.1"
@@ -142,7 +145,7 @@ def local_plan(
             "client secret -> a local one"
         )
         plan.oidc = True
-        plan.provider_users = provider_users(section)
+        plan.provider_users = provider_users(section) + class_users(settings.classes, section)
     for spec in credentials.SECRETS:
         shown = spec.key != credentials.OAUTH_CLIENT_SECRET  # said with the provider above
         if spec.required(settings) and spec.preview is not None and shown:
@@ -155,7 +158,7 @@ def local_plan(
         swaps.append(f"hub.db.type {database} -> SQLite")
     _swap_metrics(values, plan.env, swaps, ports)
     plan.processes = _swap_data_protection(values, plan.env, swaps)
-    swaps += _singleuser_swaps(values)
+    swaps += _singleuser_swaps(values) + class_swaps(settings)
     return plan
 
 
@@ -298,9 +301,9 @@ def _singleuser_swaps(values: Mapping[str, Any]) -> list[str]:
     if profiles:
         swaps.append(
             f"singleuser.profileList ({len(profiles)} profiles) -> the same choice as a "
-            "server-options form; each profile's environment and UP2U_PROFILE reach "
-            "JupyterLab, its image, cpu, memory and other kubespawner_override keys do not "
-            "apply locally"
+            "server-options form, by KubeSpawner's own code (its form, its refusals, profiles "
+            "by group); each profile's environment reaches JupyterLab, its image, cpu, memory "
+            "and other kubespawner_override keys do not apply locally"
         )
     return swaps
 
@@ -325,25 +328,31 @@ def provider_users(oauth: Mapping[str, Any]) -> list[dict[str, Any]]:
     (``oauth_user.<claim>``, a dotted path into the userinfo reply), so the stack's group
     rules run as they would against eduTEAMS.
     """
-    key = oauth.get("auth_state_groups_key")
-    if not isinstance(key, str) or not key.startswith("oauth_user."):
-        return []
-    path = key.removeprefix("oauth_user.").split(".")
-    username_claim = oauth.get("username_claim", "preferred_username")
     users = []
     for role, groups in (("member", oauth.get("allowed_groups")),
                          ("admin", oauth.get("admin_groups"))):  # fmt: skip
         for number, group in enumerate(groups or [], start=1):
-            sub = f"group-{role}-{number}"
-            claims: dict[str, Any] = {"sub": sub}
-            node = claims
-            for part in path[:-1]:
-                node = node.setdefault(part, {})
-            node[path[-1]] = [group]
-            if isinstance(username_claim, str) and username_claim != "sub":
-                claims[username_claim] = sub
-            users.append(claims)
+            user = provider_user(oauth, f"group-{role}-{number}", [group])
+            if user is not None:
+                users.append(user)
     return users
+
+
+def provider_user(oauth: Mapping[str, Any], sub: str, groups: list[str]) -> dict[str, Any] | None:
+    """One user of the local provider, in ``groups`` (None when the stack reads no groups)."""
+    key = oauth.get("auth_state_groups_key")
+    if not isinstance(key, str) or not key.startswith("oauth_user."):
+        return None
+    path = key.removeprefix("oauth_user.").split(".")
+    username_claim = oauth.get("username_claim", "preferred_username")
+    claims: dict[str, Any] = {"sub": sub}
+    node = claims
+    for part in path[:-1]:
+        node = node.setdefault(part, {})
+    node[path[-1]] = list(groups)
+    if isinstance(username_claim, str) and username_claim != "sub":
+        claims[username_claim] = sub
+    return claims
 
 
 def _swap_metrics(

@@ -1,0 +1,11 @@
+"""Jupyter Server config of the Up2U user image (and of the local preview's servers).
+
+The image sets JUPYTER_CONFIG_PATH to this folder. Real-time collaboration
+(jupyter-collaboration) is installed but off, unless the server's profile turns it on:
+`collaboration: true` on a profile sets UP2U_COLLABORATION=1 in its servers.
+"""
+
+import os
+
+c = get_config()  # noqa: F821 (Jupyter's config loader provides it)
+c.YDocExtension.disable_rtc = os.environ.get("UP2U_COLLABORATION") != "1"
