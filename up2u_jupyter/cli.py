@@ -33,6 +33,7 @@ COMMANDS = {
     "forget-user": "pupildata.forget",
     "restore-hub-db": "pupildata.restore",
     "data-inventory": "pupildata.inventory",
+    "course-link": "classes.courselink",
 }
 """Command name -> the module (in this package) that registers and runs it."""
 
