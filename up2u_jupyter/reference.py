@@ -44,6 +44,10 @@ _TYPE_WORDS = {
     "_duration": "period (`365d`, `12h`, `30m`, `45s`, seconds)",
     "_bucket": "S3 bucket name",
     "_prefix": "folder in the bucket (`jhub/`)",
+    "_count": "whole number (0 or more)",
+    "_claim_name": "PersistentVolumeClaim name",
+    "_sub_path": "relative path without `..`",
+    "_mount_path": "path inside `/home/jovyan`",
 }
 """Validator function -> what the value is, in the reference's words."""
 

@@ -51,10 +51,16 @@ def _mount_path(value: str) -> str:
     return value
 
 
+def _count(value: int) -> int:
+    if value < 0:
+        raise ValueError("not a count; use a whole number, 0 or more")
+    return value
+
+
 ClaimName = Annotated[str, AfterValidator(_claim_name)]
 SubPath = Annotated[str, AfterValidator(_sub_path)]
 MountPath = Annotated[str, AfterValidator(_mount_path)]
-NonNegativeInt = Annotated[int, Field(ge=0, strict=True)]
+NonNegativeInt = Annotated[int, Field(strict=True), AfterValidator(_count)]
 
 
 class SharedFolder(Model):
@@ -66,16 +72,16 @@ class SharedFolder(Model):
     sub_path: SubPath | None = None
     """A folder inside the claim, so that one claim serves many classes; its root without it."""
     mount_path: MountPath | None = None
-    """Where the folder appears in each member's server, inside /home/jovyan; default
-    /home/jovyan/<class name>."""
+    """Where the folder appears in each member's server, inside `/home/jovyan`; default
+    `/home/jovyan/<class name>`."""
 
 
 class Classroom(Model):
     """A class: pupils, the teachers who may help them, and what they share."""
 
     name: DnsLabel
-    """The class's id (a DNS label, unique): names its roles (class-<name>-teachers) and its
-    default folder."""
+    """The class's id (unique): names its roles (`class-<name>-teachers`) and its default
+    folder."""
     pupils: NonEmptyStr
     """The group of the class's pupils (with auth.groupsClaim: its eduTEAMS entitlement)."""
     teachers: NonEmptyStr

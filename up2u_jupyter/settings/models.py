@@ -488,8 +488,8 @@ class Scheduling(Model):
     user_placeholders: NonNegativeInt = 0
     """Empty pods the size of one user server, holding room on an autoscaling cluster so that a
     class starting together does not wait for new nodes (users evict them; the autoscaler then
-    adds a node for them). Renders scheduling.userPlaceholder and turns on podPriority;
-    `capacity --class-size` recommends a number."""
+    adds a node for them). Renders `scheduling.userPlaceholder` and turns on `podPriority`;
+    `capacity --min-nodes N` recommends a number."""
 
 
 class PrePuller(Model):
@@ -606,7 +606,7 @@ class Settings(Model):
     profile changes only what it sets; the rest is `singleuser.*`. Every profile's servers get
     `UP2U_PROFILE=<slug>`. Empty: one kind of server."""
     classes: list[Classroom] = []
-    """School classes: each a pupils group and a teachers group (see docs/classes.md)."""
+    """School classes: each a pupils group and a teachers group (see [Classes](classes.md))."""
     scheduling: Scheduling = Scheduling()
     """Pod scheduling."""
     pre_puller: PrePuller = PrePuller()
