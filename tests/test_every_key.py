@@ -42,7 +42,10 @@ EVERY_USER_SERVER_KEY = {
             "cpu": {"limit": 4, "guarantee": 1},
             "memory": {"limit": "8Gi", "guarantee": "4Gi"},
             "extraEnv": {"CUDA": "1"},
-        }
+            "groups": ["urn:geant:eduteams.org:service:up2u:group:ml#eduteams.org"],
+            "collaboration": True,
+        },
+        {"slug": "standard", "displayName": "Standard"},  # one profile is for everyone
     ],
 }
 """A config that sets every user-server key (``singleuser.*`` and ``profiles[].*``) to a value
@@ -57,6 +60,7 @@ NOT_IMPORTED = {
     r"proxy\.chp\.resources": "empty: nothing to carry",
     r"hub\.annotations\.checksum/up2u-.*": "the stack's own restart checksums (restarts.py), "
     "computed at each deploy: carried to helmValues they would stop rotations restarting the hub",
+    r"hub\.extraConfig\.up2u-classes": "the classes' spawn rules, rendered anew from the profiles",
 }
 """Chart paths the stack renders that an old values file's import does not turn back into the
 setting, and why. Each must match at least one rendered path (no stale entries)."""

@@ -129,6 +129,12 @@ def spawn_rules(settings: Settings) -> dict[str, Any]:
     }
 
 
+def is_spawn_rules(name: Any, code: str) -> bool:
+    """Whether an extraConfig entry is the spawn rules this program rendered (an import of a
+    values file an Up2U stack deployed renders them anew)."""
+    return name == SPAWN_RULES_CONFIG and code.startswith(SPAWN_RULES.read_text())
+
+
 def spawn_rules_config(rules: dict[str, Any]) -> str:
     """The extraConfig snippet: spawn_rules.py, then its call with the stack's data."""
     # a literal of strings, booleans, lists and maps: the same in Python as in JSON's model

@@ -3,6 +3,7 @@
 import re
 from typing import Any
 
+from ..classes.values import is_spawn_rules
 from ..credentials import DB_PASSWORD, valid_env_name
 from ..errors import excerpt, shown_key
 from ..restarts import ANNOTATIONS as RESTART_ANNOTATIONS
@@ -105,6 +106,14 @@ def convert_extra_config(c: Conversion) -> None:
         where = ("hub", "extraConfig") if isinstance(extra, str) else ("hub", "extraConfig", name)
         if not isinstance(name, str) or not isinstance(code, str):
             c.note(where, "dropped", "an extraConfig entry must be text named by text")
+            continue
+        if is_spawn_rules(name, code):
+            c.note(
+                where,
+                "dropped",
+                "the classes' spawn rules an Up2U stack renders: profiles' groups come back as "
+                "profiles[].groups; set the classes (roles, folders) under classes",
+            )
             continue
         snippet = analyse(str(name), code, c.lookup, replaced)
         snippets.append(snippet)

@@ -3,9 +3,10 @@
 import re
 from typing import Any
 
+from ..classes.spawn_rules import UP2U_GROUPS_KEY
 from ..quantity import QuantityError, parse_quantity
 from ..secretrule import is_secret_env
-from ..settings.models import PROFILE_ENV
+from ..settings.models import COLLABORATION_ENV, PROFILE_ENV
 from .history import SINGLEUSER_CMD, STORAGE_TYPES_REMOVED
 from .model import Conversion, kind
 
@@ -188,7 +189,14 @@ def _cloud_metadata(c: Conversion) -> None:
         c.note(where, "dropped", f"{kind(enabled)}, not true/false")
 
 
-_PROFILE_KEYS = {"display_name", "description", "default", "slug", "kubespawner_override"}
+_PROFILE_KEYS = {
+    "display_name",
+    "description",
+    "default",
+    "slug",
+    "kubespawner_override",
+    UP2U_GROUPS_KEY,
+}
 _OVERRIDES = {"image", "cpu_limit", "cpu_guarantee", "mem_limit", "mem_guarantee", "environment"}
 
 
@@ -240,6 +248,11 @@ def _profile(entry: Any, index: int, slugs: set[str]) -> dict[str, Any] | str:
         profile["description"] = entry["description"]
     if entry.get("default") is True:
         profile["default"] = True
+    groups = entry.get(UP2U_GROUPS_KEY)
+    if groups is not None:  # the spawn rules' key (a values file an Up2U stack rendered)
+        if not isinstance(groups, list) or not all(isinstance(g, str) and g for g in groups):
+            return f"has {UP2U_GROUPS_KEY} that are not group names"
+        profile["groups"] = list(groups)
     image = override.get("image")
     if image is not None:
         if not isinstance(image, str) or not image:
@@ -272,6 +285,9 @@ def _profile(entry: Any, index: int, slugs: set[str]) -> dict[str, Any] | str:
         ours = env.pop(PROFILE_ENV, profile["slug"])
         if ours != profile["slug"]:
             return f"sets {PROFILE_ENV}, which the stack sets to the profile's slug"
+        if env.get(COLLABORATION_ENV) == "1":
+            del env[COLLABORATION_ENV]
+            profile["collaboration"] = True
         if env:
             profile["extraEnv"] = env
     return profile
