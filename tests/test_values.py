@@ -414,7 +414,9 @@ def test_dev_stack_has_its_named_users_and_its_group():
     oauth = stack_values("dev")["hub"]["config"]["GenericOAuthenticator"]
     assert oauth["allowed_users"] == ["0a1b2c3d4e5f60718293a4b5c6d7e8f9@eduteams.org"]
     assert oauth["allowed_groups"] == [
-        "urn:geant:eduteams.org:service:up2u:group:jupyter-dev#eduteams.org"
+        "urn:geant:eduteams.org:service:up2u:group:jupyter-dev#eduteams.org",
+        "urn:geant:eduteams.org:service:up2u:group:maths-3a#eduteams.org",  # its class
+        "urn:geant:eduteams.org:service:up2u:group:maths-3a-teachers#eduteams.org",
     ]
     assert oauth["scope"] == ["openid", "eduperson_entitlement"]
 
