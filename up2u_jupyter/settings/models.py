@@ -441,7 +441,7 @@ PROFILE_ENV = "UP2U_PROFILE"
 """Set to the profile's slug in each profile's servers, so notebooks can tell which they run."""
 COLLABORATION_ENV = "UP2U_COLLABORATION"
 """Set to 1 in a collaboration profile's servers: the user image's Jupyter config turns
-real-time collaboration on for them (images/singleuser/jupyter/jupyter_server_config.py)."""
+real-time collaboration on for them (images/singleuser/jupyter/jupyter_config.py)."""
 
 
 class Profile(Model):
