@@ -31,42 +31,36 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import committed_settings  # noqa: E402
+from tests.conftest import dev_class_profiles  # noqa: E402
 from up2u_jupyter.burst import RETRY_RANGE, Burst, simulate  # noqa: E402
 from up2u_jupyter.preview.processes import Preview, free_port  # noqa: E402
+from up2u_jupyter.settings import load_settings  # noqa: E402
+from up2u_jupyter.stackfile import read_stack_config  # noqa: E402
 
 SERVICE = "class-burst"
 TOKEN_ENV = "UP2U_CLASS_BURST_TOKEN"
-PROFILE = "maths-3a"  # the class's profile in the dev stack (collaboration on)
+PROFILE = "maths-3a"  # the class's profile (collaboration on), tests/conftest.py
 
 
 def settings_for(spawn_limit: int) -> tuple[Any, str]:
-    """The dev stack with no active-server limit, the given spawn limit, and a service that
-    makes users, puts them in the class and starts and opens their servers."""
-    dev = committed_settings("dev")
-    return committed_settings(
-        "dev",
-        hub={
-            "activeServerLimit": None,
-            "concurrentSpawnLimit": spawn_limit,
-            "extraConfig": {
-                "zz-class-burst": (
-                    "import os\nc.JupyterHub.services.append("
-                    f"{{'name': '{SERVICE}', 'api_token': os.environ['{TOKEN_ENV}']}})"
-                )
-            },
+    """The dev stack with its class's profiles, no active-server limit, the given spawn limit,
+    and a service that makes users, puts them in the class and starts and opens their servers;
+    and the class's pupils group."""
+    raw = read_stack_config(ROOT, "dev").values
+    raw["profiles"] = dev_class_profiles(raw)
+    raw["hub"] |= {
+        "activeServerLimit": None,
+        "concurrentSpawnLimit": spawn_limit,
+        "extraConfig": {
+            "zz-class-burst": (
+                "import os\nc.JupyterHub.services.append("
+                f"{{'name': '{SERVICE}', 'api_token': os.environ['{TOKEN_ENV}']}})"
+            )
         },
-        helmValues={
-            "hub": {
-                "loadRoles": {
-                    SERVICE: {
-                        "scopes": ["admin:users", "admin:groups", "servers", "access:servers"],
-                        "services": [SERVICE],
-                    }
-                }
-            }
-        },
-    ), dev.classes[0].pupils
+    }
+    scopes = ["admin:users", "admin:groups", "servers", "access:servers"]
+    raw["helmValues"] = {"hub": {"loadRoles": {SERVICE: {"scopes": scopes, "services": [SERVICE]}}}}
+    return load_settings(raw, "dev"), raw["classes"][0]["pupils"]
 
 
 class Api:

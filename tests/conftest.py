@@ -104,3 +104,17 @@ def write_stack(project_dir: Path, stack: str, config: dict[str, Any], **extra: 
     path = project_dir / f"Pulumi.{stack}.yaml"
     path.write_text(yaml.safe_dump({"config": items}, sort_keys=False))
     return path
+
+
+def dev_class_profiles(raw: dict[str, Any]) -> list[dict[str, Any]]:
+    """Profiles for the dev stack's class (a raw dev config): one for everyone, one for the
+    class with collaboration on. The committed stack has none, so that its other users land in
+    JupyterLab without a form; the classes' browser suite and burst benchmark add these."""
+    (classroom,) = raw["classes"]
+    return [
+        {"slug": "standard", "displayName": "Standard", "default": True,
+         "description": "Python with the usual scientific libraries"},
+        {"slug": "maths-3a", "displayName": "Maths 3A", "extraEnv": {"COURSE": "maths-3a"},
+         "description": "The maths class's environment, edited together in real time",
+         "groups": [classroom["pupils"], classroom["teachers"]], "collaboration": True},
+    ]  # fmt: skip

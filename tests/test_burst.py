@@ -118,12 +118,10 @@ def test_the_command_prints_the_class_and_refuses_an_unknown_profile():
     out, err = io.StringIO(), io.StringIO()
     argv = ["capacity", "--stack", "dev", "--project-dir", str(ROOT), "--min-nodes", "1"]
     assert run(argv, out, err) == 0
-    assert "class of 30 pressing Start within 60 s (profile maths-3a:" in out.getvalue()
+    assert "class of 30 pressing Start within 60 s (singleuser:" in out.getvalue()
     out, err = io.StringIO(), io.StringIO()
     assert run([*argv, "--class-profile", "nope"], out, err) == 2
-    assert err.getvalue() == (
-        "error: --class-profile 'nope' is not a profile (profiles: standard, maths-3a)\n"
-    )
+    assert err.getvalue() == ("error: --class-profile 'nope' is not a profile (profiles: none)\n")
     out = io.StringIO()
     assert run([*argv, "--class-size", "0"], out, io.StringIO()) == 0
     assert "class of" not in out.getvalue()

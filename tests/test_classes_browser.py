@@ -3,7 +3,8 @@
 Real JupyterHub 5.5 (roles, groups mirrored from the local OpenID Connect provider's claim),
 KubeSpawner 7.0's profile code in the local spawner, the stack's own spawn rules, JupyterLab
 4.5 with nbgitpuller and jupyter-collaboration. The dev stack has class maths-3a (pupils
-maths-3a-pupil-1/-2, teacher maths-3a-teacher); physics-2b is added here as the other class.
+maths-3a-pupil-1/-2, teacher maths-3a-teacher); its profiles (tests/conftest.py) and
+physics-2b, the other class, are added here.
 """
 
 import json
@@ -13,7 +14,7 @@ import time
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, dev_class_profiles
 from tests.test_preview_browser import CHROMIUM, shot
 from up2u_jupyter.preview import mounts
 from up2u_jupyter.settings import load_settings
@@ -34,9 +35,10 @@ KERNEL = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": 
 
 
 def two_classes():
-    """The dev stack as committed, with a second class and its profile."""
+    """The dev stack as committed, with profiles for its class, a second class and its own."""
     raw = read_stack_config(ROOT, "dev").values
     raw["auth"]["allowedGroups"] += [PHYSICS, PHYSICS_TEACHERS]
+    raw["profiles"] = dev_class_profiles(raw)
     raw["profiles"].append(
         {"slug": "physics-2b", "displayName": "Physics 2B", "groups": [PHYSICS, PHYSICS_TEACHERS]}
     )
@@ -156,7 +158,7 @@ def test_a_teacher_opens_a_pupils_jupyterlab_and_not_another_classs(sessions, hu
 
 def test_the_teacher_edits_a_pupils_notebook_live_in_a_collaboration_profile(sessions, hub):
     pupil, teacher = sessions(PUPIL), sessions(TEACHER)
-    started(pupil, hub, PUPIL, "maths-3a")  # collaboration: true in the dev stack
+    started(pupil, hub, PUPIL, "maths-3a")  # collaboration: true
     base = server_url(hub, PUPIL)
     pupil.goto(base + "lab")
     notebook = {"cells": [{"cell_type": "code", "execution_count": None, "id": "c1",
