@@ -197,6 +197,13 @@ HOME_VOLUME = {"volume-{user_server}": {"name": "volume-{user_server}",
 HOME_MOUNT = {"volume-{user_server}": {"mountPath": "/home/jovyan", "name": "volume-{user_server}"}}
 
 
+@pytest.fixture(autouse=True)
+def hub_pod_env(monkeypatch):
+    """What the chart's hub pod has from its Secrets (hub.extraEnv): other snippets read it."""
+    for name in offline_values(school())["hub"]["extraEnv"]:
+        monkeypatch.setenv(name, "from-a-secret")
+
+
 def hub_config(settings=None):
     """KubeSpawner's config as the chart's hub builds it from the values, extraConfig last
     (hubconfig follows the chart's jupyterhub_config.py), with the chart's home volume."""

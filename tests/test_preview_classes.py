@@ -10,7 +10,7 @@ import pytest
 from traitlets.config import Config
 
 from tests.conftest import committed_settings
-from tests.test_classes import MATHS, PHYSICS, school
+from tests.test_classes import MATHS, PHYSICS, hub_pod_env, school  # noqa: F401 (a fixture)
 from up2u_jupyter.preview import hubconfig, mounts
 from up2u_jupyter.preview.plan import Ports, local_plan
 from up2u_jupyter.preview.spawner import PreviewSpawner
