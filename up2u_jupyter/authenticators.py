@@ -35,7 +35,8 @@ class Trait:
     secret: bool
     nullable: bool = False
     deprecated: str | None = None
-    """The trait that replaces this one, when the class keeps it only as an alias."""
+    """The trait that replaces this one, when the class keeps it only as an alias (or another
+    authenticator's class name; ``""``: removed, nothing replaces it)."""
 
     def accepts(self, value: Any) -> bool:
         """Whether a YAML value has this trait's simple type."""
@@ -269,10 +270,23 @@ def _name_problem(cls: AuthenticatorClass, name: str, typed: Mapping[str, str]) 
         close = _closest(name, list(cls.traits))
         hint = f"did you mean {close[0]}?" if close else "see its traits in the catalogue"
         return f"not an option of {cls.section}; {hint}"
+    if trait.deprecated == "":
+        return f"{cls.section}.{name} was removed and has no effect; remove it"
     if trait.deprecated is not None:
-        replacement = typed.get(trait.deprecated, f"auth.options.{trait.deprecated}")
-        return f"{cls.section}.{name} is deprecated; use {replacement}"
+        return f"{cls.section}.{name} is deprecated; use {_replacement(trait.deprecated, typed)}"
     return None
+
+
+def _replacement(name: str, typed: Mapping[str, str]) -> str:
+    """Where a deprecated trait's replacement is set: a typed key, an option, or another
+    authenticator altogether (DummyAuthenticator.password -> SharedPasswordAuthenticator)."""
+    if name in typed:
+        return typed[name]
+    catalogue = load_catalogue()
+    for auth_type, class_id in sorted(catalogue.types.items()):
+        if catalogue.classes[class_id].section == name:
+            return f"auth.type {auth_type} ({name})"
+    return f"auth.options.{name}"
 
 
 def _maybe_secret(cls: AuthenticatorClass, name: str) -> bool:

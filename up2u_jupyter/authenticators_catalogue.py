@@ -98,12 +98,40 @@ def simple_type(trait: Any) -> str:
     return "any"
 
 
+_DEPRECATED_HELP = (
+    # Sphinx's directive, then the replacement as a role: OAuthenticator 17's claim_groups_key
+    # (GenericOAuthenticator) and user_groups_claim (AzureAdOAuthenticator)
+    re.compile(r"\.\. deprecated::.*?[Uu]se :attr:`(?:~?[\w.]*\.)?(?P<new>\w+)`", re.S),
+    # a plain word: PAMAuthenticator's "DEPRECATED: use allowed_groups" (no observer: ignored)
+    re.compile(r"^\s*DEPRECATED:?\s+use\s+`?(?P<new>\w+)`?", re.I),
+    # a class to use instead: DummyAuthenticator.password ("Use `SharedPasswordAuthenticator`")
+    re.compile(r"\.\. deprecated::.*?[Uu]se `(?P<new>\w+Authenticator)` instead", re.S),
+    # ldapauthenticator 2.0's use_ssl: "`use_ssl` is deprecated since 2.0. `use_ssl=True`
+    # translates to configuring `tls_strategy="on_connect"`"
+    re.compile(r"^\s*`\w+` is deprecated\b.*?configuring\s+`(?P<new>\w+)=", re.S),
+    # removed, no replacement: ldapauthenticator 2.0's escape_userdn ("Removed in 2.0, ...")
+    re.compile(r"^\s*Removed in [\d.]+, configuring this no longer has any effect(?P<new>)"),
+)
+"""How trait help texts name a replacement when the class keeps no alias table for it."""
+
+
 def deprecated_aliases(cls: type) -> dict[str, str]:
-    """Old trait name -> its replacement, from the aliases JupyterHub and OAuthenticator keep."""
+    """Old trait name -> its replacement: the aliases JupyterHub and OAuthenticator keep, and
+    the traits whose help says they are deprecated and what to use instead (OAuthenticator 17
+    handles ``claim_groups_key`` with an observer of its own, outside its alias table); ``""``
+    for a trait removed with no replacement."""
     found: dict[str, str] = {}
     for attribute in ("_deprecated_aliases", "_deprecated_oauth_aliases"):
         for old, spec in (getattr(cls, attribute, None) or {}).items():
             found[old] = spec[0]
+    for name, trait in cls.class_traits(config=True).items():  # type: ignore[attr-defined]
+        if name in found:
+            continue
+        for pattern in _DEPRECATED_HELP:
+            match = pattern.search(trait.help or "")
+            if match and match["new"] != name:
+                found[name] = match["new"]  # "": removed, nothing replaces it
+                break
     return found
 
 

@@ -32,6 +32,7 @@ from .history import (
     CREDENTIAL_ENV,
     DEFAULT_AUTHENTICATOR,
     IGNORED_TRAITS,
+    LDAP_USE_SSL,
     PARENT_AUTHENTICATORS,
     PLACEHOLDER,
     REMOVED_TRAITS,
@@ -705,6 +706,14 @@ def _convert_trait(
     value, where = option.value, option.where
     if trait in REMOVED_TRAITS:
         c.note(where, "dropped", REMOVED_TRAITS[trait])
+        return
+    old, new, on = LDAP_USE_SSL
+    if trait == old and new in _class_traits(kind_):
+        if value is True:
+            c.auth.setdefault("options", {})[new] = on
+            c.note(where, "mapped", f"-> auth.options.{new}: {on} (ldapauthenticator 2.0's {old})")
+        else:
+            c.note(where, "dropped", f"ldapauthenticator 2.0 dropped {old}; false means nothing")
         return
     if trait == "oauth_callback_url":
         host = _host(value)

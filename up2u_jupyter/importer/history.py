@@ -226,6 +226,10 @@ CHART_LDAP_OPTIONS: dict[KeyPath, str] = {
 }
 """0.x ``auth.ldap.*`` paths -> LDAPAuthenticator traits."""
 
+LDAP_USE_SSL = ("use_ssl", "tls_strategy", "on_connect")
+"""ldapauthenticator 2.0 deprecated ``use_ssl``: true became ``tls_strategy: on_connect``, and
+false (the old default) translates to nothing (ldapauthenticator.py:50-73)."""
+
 RENAMED_TRAITS: dict[str, tuple[str, str]] = {
     "whitelist": ("allowed_users", "JupyterHub 1.2"),
     "blacklist": ("blocked_users", "JupyterHub 1.2"),
@@ -250,6 +254,7 @@ RENAMED_TRAITS: dict[str, tuple[str, str]] = {
 REMOVED_TRAITS: dict[str, str] = {
     "userdata_method": "removed in OAuthenticator 16, which always uses GET",
     "strip_email_domain": "removed from GoogleOAuthenticator in OAuthenticator 16",
+    "escape_userdn": "removed in ldapauthenticator 2.0, where it has no effect",
 }
 """Traits the 4.4.0 hub image no longer has -> why they are not carried."""
 
