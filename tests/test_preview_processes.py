@@ -80,7 +80,7 @@ def test_a_stop_signal_stops_every_process_and_removes_the_state(signum):
     [
         ("jupyterhub", "-m jupyterhub -f"),
         ("configurable-http-proxy", "configurable-http-proxy"),
-        ("oidc-provider", "oidc_provider_mock"),
+        ("oidc-provider", "up2u_jupyter.preview.provider"),
     ],
 )
 def test_a_piece_that_dies_stops_the_whole_preview(piece, word):

@@ -184,8 +184,10 @@ class Preview:
             users = [f"--user-claims={json.dumps(user)}" for user in plan.provider_users]
             provider = self._spawn(
                 "oidc-provider",
-                [sys.executable, "-m", "oidc_provider_mock", "--host", plan.host,
+                [sys.executable, "-m", "up2u_jupyter.preview.provider", "--host", plan.host,
                  "--port", str(self.ports.oidc), *users],
+                env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO),
+                     os.environ.get("PYTHONPATH")]))},  # the launcher is this package's
             )  # fmt: skip
             # Needed only at sign-in: on a busy 2-core machine it yields the CPU to the hub
             # while both start (raising one's own niceness needs no privilege).
