@@ -5,10 +5,12 @@ import asyncio
 from types import SimpleNamespace
 
 import pytest
+import yaml
 from traitlets.config import Config
 
-from tests.conftest import committed_settings, minimal_config
+from tests.conftest import CHART_DIR, committed_settings, minimal_config
 from tests.test_values import assert_schema_valid
+from up2u_jupyter.chart import coalesce
 from up2u_jupyter.classes import spawn_rules
 from up2u_jupyter.classes.values import (
     SPAWN_RULES_CONFIG,
@@ -191,12 +193,6 @@ def no_cluster(monkeypatch):
     monkeypatch.setattr(kubespawner.spawner, "shared_client", lambda *_, **__: None)
 
 
-HOME_CLAIM = {"claimName": "{pvc_name}"}
-HOME_VOLUME = {"volume-{user_server}": {"name": "volume-{user_server}",
-                                        "persistentVolumeClaim": HOME_CLAIM}}  # fmt: skip
-HOME_MOUNT = {"volume-{user_server}": {"mountPath": "/home/jovyan", "name": "volume-{user_server}"}}
-
-
 @pytest.fixture(autouse=True)
 def hub_pod_env(monkeypatch):
     """What the chart's hub pod has from its Secrets (hub.extraEnv): other snippets read it."""
@@ -205,14 +201,20 @@ def hub_pod_env(monkeypatch):
 
 
 def hub_config(settings=None):
-    """KubeSpawner's config as the chart's hub builds it from the values, extraConfig last
-    (hubconfig follows the chart's jupyterhub_config.py), with the chart's home volume."""
+    """KubeSpawner's config as the chart's hub builds it from the values over the chart's
+    defaults (hubconfig follows the chart's jupyterhub_config.py: the home volume included),
+    extraConfig last."""
     c = Config()
-    c.KubeSpawner.volumes = dict(HOME_VOLUME)
-    c.KubeSpawner.volume_mounts = dict(HOME_MOUNT)
-    values = offline_values(settings or school())
+    values = coalesce(_chart_defaults(), offline_values(settings or school()))
     hubconfig.apply_values(c, values, "http://hub:8081/hub/api", spawner_section="KubeSpawner")
     return c
+
+
+def _chart_defaults():
+    path = CHART_DIR / "values.yaml"
+    if not path.is_file():
+        pytest.skip(f"chart reference data not found at {path}")
+    return yaml.safe_load(path.read_text())
 
 
 def spawner_of(name, *groups, config=None):
@@ -303,7 +305,8 @@ def test_the_folder_hook_keeps_an_earlier_hook_and_follows_group_changes():
     hubconfig.apply_values(c, values, "http://hub:8081/hub/api", spawner_section="KubeSpawner")
     spawner = spawner_of("p1", MATHS, config=c)
     asyncio.run(spawner.run_pre_spawn_hook())
-    # KubeSpawner's own default is a list (the chart sets a dict): the hook takes either
+    # the chart sets a dict (jupyterhub_config.py 361-362; KubeSpawner's own default is a
+    # list): the hook takes either
     assert calls == ["p1"] and mount_paths(spawner) == ["/home/jovyan/maths-3a"]
     spawner.user.groups = [SimpleNamespace(name=PHYSICS)]  # moved class between two spawns
     asyncio.run(spawner.run_pre_spawn_hook())
@@ -311,7 +314,8 @@ def test_the_folder_hook_keeps_an_earlier_hook_and_follows_group_changes():
 
 
 def mount_paths(spawner):
-    return [m["mountPath"] for m in spawner.volume_mounts]
+    mounts = spawner.volume_mounts
+    return [m["mountPath"] for m in (mounts.values() if isinstance(mounts, dict) else mounts)]
 
 
 def test_a_user_offered_no_profile_is_refused_not_given_the_defaults():
