@@ -128,8 +128,9 @@ USER_PATH = "/hub/api/users/health-check"
 KERNELS = "/user/health-check/api/kernels"
 RAW_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
-Reply = tuple[int, dict[str, str], bytes] | str
-"""(status, headers, body), or "hang" (no answer until the test ends), or "raw:..." bytes."""
+Reply = tuple[int, dict[str, str], bytes] | str | Any
+"""(status, headers, body), or "hang" (no answer until the test ends), or "raw:..." bytes, or a
+function of the request handler that answers itself."""
 
 
 @dataclass
@@ -151,6 +152,9 @@ class FakeHub:
                 reply = hub.routes.get((self.command, self.path), (404, {}, b"{}"))
                 if reply == "hang":
                     hub.release.wait(60)
+                    return
+                if callable(reply):
+                    reply(self, hub.release)
                     return
                 if isinstance(reply, str):
                     self.wfile.write(reply.removeprefix("raw:").encode("latin-1"))

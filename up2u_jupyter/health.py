@@ -6,10 +6,13 @@ server's kernel API, and stop it again.
 """
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
 import re
+import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -138,7 +141,83 @@ class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
             )
         return super().http_error_302(req, fp, code, msg, headers)
 
+    def redirect_request(self, req: Any, *args: Any) -> Any:
+        new = super().redirect_request(req, *args)
+        if new is not None:  # the same deadline follows the redirect
+            new.watchdog = getattr(req, "watchdog", None)  # type: ignore[attr-defined]
+        return new
+
     http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
+
+class _Watchdog:
+    """Shuts the sockets of one request (or step) down when its deadline passes.
+
+    A socket timeout bounds each read, not a reply: a hub that sends one byte of its headers,
+    or of a websocket frame, every few seconds keeps every read short and the check running
+    forever. At the deadline the watchdog shuts the socket down, so the read in progress ends
+    at once (the caller then reports the time-out).
+    """
+
+    def __init__(self, deadline: float):
+        self.deadline = deadline
+        self.fired = False
+        self._sockets: list[Callable[[], Any]] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, get_socket: Callable[[], Any]) -> None:
+        """Shut down, at the deadline, the socket ``get_socket`` then returns."""
+        with self._lock:
+            self._sockets.append(get_socket)
+            fired = self.fired
+        if fired:
+            self._shut(get_socket)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            sockets = list(self._sockets)
+        for get_socket in sockets:
+            self._shut(get_socket)
+
+    @staticmethod
+    def _shut(get_socket: Callable[[], Any]) -> None:
+        sock = get_socket()
+        if sock is not None:
+            with contextlib.suppress(OSError, ValueError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def _guarded(base: type, request: Any) -> Any:
+    """An HTTP(S) connection class whose socket the request's watchdog watches."""
+
+    class Guarded(base):  # type: ignore[misc]
+        def connect(self) -> None:
+            super().connect()
+            watchdog = getattr(request, "watchdog", None)
+            if watchdog is not None:
+                watchdog.watch(lambda: self.sock)
+
+    return Guarded
+
+
+class _GuardedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: Any) -> Any:
+        return self.do_open(_guarded(http.client.HTTPConnection, req), req)
+
+
+class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: Any) -> Any:
+        options: dict[str, Any] = {"context": getattr(self, "_context", None)}
+        if hasattr(self, "_check_hostname"):  # Python < 3.12
+            options["check_hostname"] = self._check_hostname
+        return self.do_open(_guarded(http.client.HTTPSConnection, req), req, **options)
 
 
 @dataclass
@@ -173,7 +252,9 @@ class HealthCheck:
         parts = urlsplit(self.url.rstrip("/"))
         path = parts.path.removesuffix("/hub")
         self.base = urlunsplit((parts.scheme, parts.netloc, path, "", "")).rstrip("/")
-        self._opener = urllib.request.build_opener(_SameOriginRedirects(self.origin))
+        self._opener = urllib.request.build_opener(
+            _SameOriginRedirects(self.origin), _GuardedHTTPHandler, _GuardedHTTPSHandler
+        )
 
     def run(self) -> bool:
         """Run every step until one fails; return whether all passed."""
@@ -249,34 +330,48 @@ class HealthCheck:
         import websocket  # websocket-client
 
         prefix = f"/user/{self.user}/api/kernels"
-        kernel = self._request("POST", prefix, body={"name": "python3"}).get("id")
+        deadline = time.monotonic() + self.timeout  # the kernel, its websocket and every frame
+        kernel = self._request("POST", prefix, body={"name": "python3"}, deadline=deadline).get(
+            "id"
+        )
         if not isinstance(kernel, str) or not _KERNEL_ID.fullmatch(kernel):
             # the id goes into the next URLs, with the token: never a path of the hub's choosing
             raise StepError(f"POST {prefix}: the reply has no valid kernel id ({excerpt(kernel)})")
+        watchdog = _Watchdog(deadline)
         try:
             ws_base = self.base.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
+            connection = websocket.WebSocket()
+            connection.settimeout(max(0.1, min(60.0, deadline - time.monotonic())))
+            watchdog.watch(lambda: connection.sock)  # the handshake and every frame
             try:
-                connection = websocket.create_connection(
+                connection.connect(  # type: ignore[no-untyped-call]
                     f"{ws_base}{prefix}/{kernel}/channels",
                     header=[f"Authorization: token {self.token}"],
-                    timeout=min(60.0, self.timeout),
                     redirect_limit=0,  # it would follow a redirect anywhere, with the header
                 )
             except (websocket.WebSocketException, OSError, ValueError) as error:
+                if watchdog.fired:
+                    raise StepError(self._late("the kernel's websocket did not open")) from None
                 reason = _oneline(str(error) or type(error).__name__)
                 raise StepError(f"cannot open the kernel's websocket: {reason}") from None
             try:
-                output = _execute(connection, CODE, time.monotonic() + self.timeout)
+                output = _execute(connection, CODE, deadline)
             except (websocket.WebSocketException, OSError) as error:
+                if watchdog.fired:
+                    raise StepError(self._late("the kernel did not finish the cell")) from None
                 reason = _oneline(str(error) or type(error).__name__)
                 raise StepError(f"the kernel's websocket failed: {reason}") from None
             finally:
                 connection.close()
         finally:
+            watchdog.cancel()
             self._request("DELETE", f"{prefix}/{kernel}")
         if output.strip() != EXPECTED:
             raise StepError(f"{CODE} printed {excerpt(output.strip())}, not {EXPECTED}")
         return f"{CODE} -> {EXPECTED}"
+
+    def _late(self, what: str) -> str:
+        return f"{what} within --timeout {self.timeout:g} s (timed out)"
 
     def _stop(self) -> str:
         self._request("DELETE", f"/hub/api/users/{self.user}/server")
@@ -330,9 +425,14 @@ class HealthCheck:
         seconds = min(REQUEST_SECONDS, self.timeout if seconds is None else seconds)
         if deadline is not None:
             seconds = max(0.1, min(seconds, deadline - time.monotonic()))
+        # every read of the reply (status line, headers, body) ends by this request's deadline
+        watchdog = _Watchdog(time.monotonic() + seconds)
+        request.watchdog = watchdog  # type: ignore[attr-defined]
         try:
             with self._opener.open(request, timeout=seconds) as response:
-                text = _read(response, time.monotonic() + seconds)
+                text = _read(response, watchdog.deadline)
+            if watchdog.fired:  # a body cut short at the deadline is no reply
+                raise OSError("timed out")
         except urllib.error.HTTPError as error:
             error.close()
             if error.code == 403 and auth:
@@ -342,9 +442,16 @@ class HealthCheck:
                 ) from None
             raise StepError(f"HTTP {error.code} on {method} {path}") from None
         except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as error:
+            if watchdog.fired:
+                raise StepError(
+                    f"cannot reach {self.base}: {method} {path} got no complete reply within "
+                    f"{seconds:g} s (timed out)"
+                ) from None
             reason = getattr(error, "reason", None) or error
             shown = _oneline(str(reason) or type(reason).__name__)
             raise StepError(f"cannot reach {self.base}: {shown}") from None
+        finally:
+            watchdog.cancel()
         if not want_json or not text.strip():
             return {}
         try:
