@@ -3,9 +3,16 @@
 Mandatory rules apply to protected stacks (policy config ``protectedStacks``, default
 ``["prod"]``; the stack is read from the resource's URN); the advisory rule applies everywhere.
 Each rule is a plain function of (args, report_violation), so tests call it directly.
+
+``effective-deployment`` runs the project's own invariants (``up2u_jupyter.deployment``, the
+code ``check`` and ``pulumi up`` run) on the release's values, with the typed intent read from
+the stack's committed ``Pulumi.<stack>.yaml`` beside this folder: it refuses what they refuse,
+on every stack.
 """
 
+import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from pulumi_policy import (
@@ -41,6 +48,8 @@ def _plain(value: Any) -> Any:
     inner = getattr(value, "value", value) if type(value).__name__ == "Secret" else value
     if isinstance(inner, Mapping):
         return {key: _plain(item) for key, item in inner.items()}
+    if isinstance(inner, list):
+        return [_plain(item) for item in inner]
     return inner
 
 
@@ -163,6 +172,45 @@ def active_server_limit_set(args: ResourceValidationArgs, report_violation: Repo
         )
 
 
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+"""The project: its package (the invariants) and its committed stack files."""
+
+
+def _judged(args: ResourceValidationArgs, warnings: bool) -> list[str]:
+    """The lines the project's invariants give the release (errors, or warnings)."""
+    values = _values(args)
+    if values is None:
+        return []
+    if str(PROJECT_DIR) not in sys.path:
+        sys.path.insert(0, str(PROJECT_DIR))
+    from up2u_jupyter.credentials import secret_env_names
+    from up2u_jupyter.deployment import judge_stack
+    from up2u_jupyter.errors import ConfigError, UsageError
+    from up2u_jupyter.stackfile import load_stack
+
+    stack = stack_of(args.urn)
+    try:
+        config, settings = load_stack(PROJECT_DIR, stack)
+    except UsageError:
+        # no committed stack file: the typed intent is not known here (`check` needs it too)
+        return [f"stack {stack} has no committed Pulumi.{stack}.yaml to judge the release "
+                "against; commit it"] if warnings else []  # fmt: skip
+    except ConfigError as error:
+        return [] if warnings else error.lines()
+    found = judge_stack(settings, values, secret_env_names(config.secrets), PROJECT_DIR, stack)
+    return [f.line(stack) for f in found if f.warning == warnings]
+
+
+def effective_deployment(args: ResourceValidationArgs, report_violation: Report) -> None:
+    for line in _judged(args, warnings=False):
+        report_violation(line, None)
+
+
+def effective_deployment_advice(args: ResourceValidationArgs, report_violation: Report) -> None:
+    for line in _judged(args, warnings=True):
+        report_violation(line, None)
+
+
 def _mandatory(name: str, description: str, validate: Any) -> ResourceValidationPolicy:
     return ResourceValidationPolicy(
         name=name,
@@ -183,6 +231,18 @@ POLICIES = [
         "profiles-limited-and-pinned",
         "Protected stacks limit every server profile and pin its image.",
         profiles_limited_and_pinned,
+    ),
+    ResourceValidationPolicy(
+        name="effective-deployment",
+        description="What the cluster will run passes the project's invariants (docs/checks.md).",
+        validate=effective_deployment,
+        enforcement_level=EnforcementLevel.MANDATORY,
+    ),
+    ResourceValidationPolicy(
+        name="effective-deployment-advice",
+        description="The project's warnings about what the cluster will run.",
+        validate=effective_deployment_advice,
+        enforcement_level=EnforcementLevel.ADVISORY,
     ),
     ResourceValidationPolicy(
         name="active-server-limit-set",

@@ -203,6 +203,13 @@ ROUND2: dict[str, Any] = {
     "chart-3.x-purdue-cilogon-subclass.yaml": _case(
         "--set",
         "auth.clientId=cilogon:/client_id/0a1b2c3d4e5f",
+        # Pod Security (docs/checks.md): CVMFS through its CSI driver instead of a hostPath,
+        # and the NetworkPolicy that keeps the cloud metadata service out of reach
+        "--set",
+        "helmValues.singleuser.storage.extraVolumes=[{name: cvmfs, csi: {driver: "
+        "cvmfs.csi.cern.ch}}, {name: work, persistentVolumeClaim: {claimName: af-shared-storage}}]",
+        "--set",
+        "helmValues.singleuser.networkPolicy.enabled=true",
         options=True,
         stack={
             "auth.type": "cilogon",
@@ -212,6 +219,7 @@ ROUND2: dict[str, Any] = {
             "auth.secretOptions": MISSING,  # the client secret is the typed oauthClientSecret
             "helmValues.hub.extraFiles": MISSING,  # no content: the chart would refuse them
             "helmValues.hub.extraEnv": MISSING,  # the credentials are the stack's own now
+            "podSecurity": "baseline",  # its servers run as root (singleuser.uid: 0)
         },
         values={"singleuser.podNameTemplate": "af-{userid}", "cull.timeout": 1209600},
     ),
@@ -234,12 +242,15 @@ ROUND2: dict[str, Any] = {
     "chart-4.x-nautilus-cilogon-httproute.yaml": _case(
         "--set",
         "auth.clientId=cilogon:/client_id/9f8e7d",
+        "--set",  # the cloud metadata service out of reach of user servers (docs/checks.md)
+        "helmValues.singleuser.networkPolicy.enabled=true",
         options=True,
         stack={
             "auth.type": "cilogon",
             "auth.adminUsers": ["instructor@campus-example.edu"],
             "helmValues.hub.config.JupyterHub": MISSING,  # admin_users is no trait there
             "singleuser.image": {"name": "quay.io/jupyter/scipy-notebook", "tag": "2024-04-22"},
+            "podSecurity": "baseline",  # its servers start as root (singleuser.uid: 0)
         },
         values={
             "httpRoute.gateway.name": "ingress",

@@ -173,7 +173,7 @@ def test_secret_looking_helm_values_warn_by_key_and_are_hidden_in_print(project_
         helmValues={
             "hub": {
                 "db": {"password": "CANARY-1"},
-                "extraEnv": {"JUPYTERHUB_CRYPT_KEY": "CANARY-2"},
+                "extraEnv": {"GRADER_API_KEY": "CANARY-2"},
             },
             "proxy": {"secretToken": "CANARY-3"},
         },
@@ -187,7 +187,7 @@ def test_secret_looking_helm_values_warn_by_key_and_are_hidden_in_print(project_
         warned = sorted(line.split(" ")[1] for line in err.splitlines() if "looks like" in line)
         assert warned == [
             "up2u-jupyter:helmValues.hub.db.password",
-            "up2u-jupyter:helmValues.hub.extraEnv.JUPYTERHUB_CRYPT_KEY",
+            "up2u-jupyter:helmValues.hub.extraEnv.GRADER_API_KEY",
             "up2u-jupyter:helmValues.proxy.secretToken",
             "up2u-jupyter:singleuser.extraEnv.MY_API_TOKEN",
         ]

@@ -249,7 +249,28 @@ def test_adopt_imports_the_running_namespace_and_release_and_changes_nothing_els
         finally:
             stop(h)
     assert imports == {NAMESPACE: "jhub", RELEASE: "jhub/jhub"}
-    assert shapes[True] == shapes[False]
+    # an import must match the namespace as it is, so the adopting deploy leaves its labels
+    # alone; they come with the next deploy, once adopt is removed
+    assert shapes[True] == [_without_labels(shape) for shape in shapes[False]]
+
+
+def _without_labels(shape):
+    kind, name, inputs, *rest = shape
+    if kind != NAMESPACE:
+        return shape
+    document = json.loads(inputs)
+    document["metadata"].pop("labels")
+    return (kind, name, json.dumps(document, sort_keys=True), *rest)
+
+
+def test_the_namespace_enforces_the_stacks_pod_security_level(harness):
+    deploy(harness, minimal_config(podSecurity="baseline"))
+    labels = unwrap(harness.one(NAMESPACE).inputs)[0]["metadata"]["labels"]
+    assert labels == {
+        "pod-security.kubernetes.io/enforce": "baseline",
+        "pod-security.kubernetes.io/warn": "restricted",
+        "pod-security.kubernetes.io/audit": "restricted",
+    }
 
 
 def test_without_adopt_nothing_is_imported(harness):

@@ -61,6 +61,10 @@ NOT_IMPORTED = {
     r"hub\.annotations\.checksum/up2u-.*": "the stack's own restart checksums (restarts.py), "
     "computed at each deploy: carried to helmValues they would stop rotations restarting the hub",
     r"hub\.extraConfig\.up2u-classes": "the classes' spawn rules, rendered anew from the profiles",
+    r"singleuser\.cloudMetadata\.blockWithIptables|"
+    r"hub\.config\.KubeSpawner\.(pod|container)_security_context": (
+        "the program's Pod Security values (hardening.py), rendered anew"
+    ),
 }
 """Chart paths the stack renders that an old values file's import does not turn back into the
 setting, and why. Each must match at least one rendered path (no stale entries)."""

@@ -18,6 +18,7 @@ from pulumi_kubernetes.helm.v3 import Release, ReleaseArgs, RepositoryOptsArgs
 
 from . import chart, credentials, monitoring, restarts
 from .chart import hub_url, proxy_public_service
+from .deployment.podsecurity import namespace_labels
 from .pupildata.resources import data_protection_resources
 from .settings import Settings
 from .values import (
@@ -99,9 +100,15 @@ class JupyterHub(pulumi.ComponentResource):
         # adopt: take over a namespace and release installed by hand (`helm upgrade --install`)
         # instead of creating them, so the first `pulumi up` upgrades the running release.
         adopted = adoption_ids(settings)
+        metadata: dict[str, Any] = {"name": settings.namespace}
+        if not settings.adopt:
+            # Pod Security admission refuses any pod below this level (check judges every pod
+            # template at it). Not on the adopting deploy: an import must match the namespace
+            # as it is; the labels come with the next deploy, once adopt is removed.
+            metadata["labels"] = namespace_labels(settings.pod_security)
         namespace = Namespace(
             f"{name}-namespace",
-            metadata={"name": settings.namespace},
+            metadata=metadata,
             opts=pulumi.ResourceOptions.merge(
                 guarded, pulumi.ResourceOptions(import_=adopted.get("namespace"))
             ),

@@ -9,7 +9,7 @@ from . import chartrules, chartupgrade, credentials
 from .args import add_stack_arguments
 from .chart import HUB_POD_ENV, env_items
 from .credentials import PROJECT
-from .errors import EXIT_CONFIG, EXIT_OK, shown_key
+from .errors import EXIT_CONFIG, EXIT_OK, printable, shown_key
 from .render import (
     dump_values,
     helm_secret_paths,
@@ -52,14 +52,38 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "check":  # a stack on another chart: what moving it changes
         for line in chartupgrade.warnings(settings, values, args.stack):
             print(line, file=err)
-    schema_ok = chart_schema_valid(args, values, settings, err)
-    if not (chart_rules_pass(args.stack, values, err) and schema_ok):
+    # the effective deployment's invariants, the chart's template refusals among them
+    judged = invariants_hold(args, settings, values, config, err)
+    if not chart_schema_valid(args, values, settings, err) or not judged:
         return EXIT_CONFIG
     if args.command == "check":
         print(f"stack {args.stack}: config is valid", file=out)
     else:
         out.write(dump_values(hide_secrets(values)))
     return EXIT_OK
+
+
+def invariants_hold(
+    args: argparse.Namespace,
+    settings: Settings,
+    values: dict[str, Any],
+    config: StackConfig,
+    err: TextIO,
+) -> bool:
+    """Judge the effective deployment (docs/checks.md): one line per problem, warnings too."""
+    from .deployment import judge_stack
+
+    found = judge_stack(
+        settings,
+        values,
+        credentials.secret_env_names(config.secrets),
+        args.project_dir,
+        args.stack,
+    )
+    for finding in found:
+        label = "warning" if finding.warning else "error"
+        print(f"{label}: {printable(finding.line(args.stack))}", file=err)
+    return not any(not finding.warning for finding in found)
 
 
 def chart_schema_valid(
@@ -83,21 +107,11 @@ def chart_schema_valid(
     return not found
 
 
-def chart_rules_pass(stack: str, values: Mapping[str, Any], err: TextIO) -> bool:
-    """The chart's template-time refusals (``chartrules``), one line each, as Helm would."""
-    found = chartrules.problems(values)
-    for problem in found:
-        print(f"error: {chart_rule_line(problem, stack)}", file=err)
-    return not found
-
-
 def chart_rule_line(problem: chartrules.ChartProblem, stack: str) -> str:
     """One chart refusal as ``check`` and the importer print it."""
-    key = ".".join(shown_key(part) for part in problem.key)
-    return (
-        f"values {key} (stack {stack}): {problem.message}; fix {PROJECT}:helmValues (or the "
-        "key that renders it)"
-    )
+    from .deployment import chart_finding
+
+    return chart_finding(problem).line(stack)
 
 
 def warnings(config: StackConfig, settings: Settings) -> list[str]:

@@ -8,8 +8,9 @@ import pulumi
 from . import credentials
 from .component import JupyterHub, JupyterHubArgs
 from .credentials import PROJECT, SECRET_ENV, SECRETS
+from .deployment import judge_stack
 from .errors import ConfigError, Problem
-from .render import helm_secret_paths, helm_secret_warning
+from .render import helm_secret_paths, helm_secret_warning, offline_values
 from .settings import Settings, load_settings, top_level_string_keys
 from .stackfile import StackConfig, split_config
 
@@ -20,12 +21,28 @@ MAX_CONFIG_DEPTH = 64
 """The deepest nesting a config value may have (as yamlio.MAX_DEPTH for stack files)."""
 
 
+MARKED_SECRET = {"secure": "<marked secret by Pulumi: never read>"}
+"""Stands for the value of a plain key Pulumi marks secret: the engine hands the program that
+value decrypted, and an error quoting it would print it (Pulumi masks only the exact secret)."""
+
+
 def stack_config(stack: str) -> StackConfig:
-    """This stack's project config as the Pulumi runtime passes it, secrets set apart."""
+    """This stack's project config as the Pulumi runtime passes it, secrets set apart.
+
+    The value of a key Pulumi marks secret is never read unless the key is one of ours that
+    holds a secret (``credentials.SECRET_KEYS``): an encrypted value moved under a plain key is
+    reported by its key alone. Other namespaces are passed by key only, to catch a misspelt
+    ``up2u-jupyter``.
+    """
     problems: list[Problem] = []
-    items = {}
+    items: dict[str, Any] = {}
+    marked = _secret_keys()
     for key, value in _runtime_config().items():
-        if key.startswith(f"{PROJECT}:"):
+        if not key.startswith(f"{PROJECT}:"):
+            items[key] = None  # another namespace: only its name is looked at
+        elif key in marked and not credentials.is_secret_key(key.partition(":")[2]):
+            items[key] = MARKED_SECRET
+        else:
             try:
                 items[key] = _decode(key, value)
             except ValueError as error:
@@ -62,8 +79,17 @@ def main() -> None:
         raise pulumi.RunError(error.summary()) from None
     for path in helm_secret_paths(settings):
         pulumi.log.warn(helm_secret_warning(path, stack))
-    config = pulumi.Config(PROJECT)
     env_names = credentials.secret_env_names(stack_config_.secrets)
+    # the same invariants check judges, on the same effective deployment, before anything is
+    # registered (docs/checks.md)
+    findings = judge_stack(settings, offline_values(settings, env_names), env_names, stack=stack)
+    for finding in findings:
+        if finding.warning:
+            pulumi.log.warn(finding.line(stack))
+    errors = [finding.line(stack) for finding in findings if not finding.warning]
+    if errors:
+        raise pulumi.RunError("\n".join(errors))
+    config = pulumi.Config(PROJECT)
     secret_env = config.get_secret_object(SECRET_ENV) if env_names else None
     hub = JupyterHub(
         "up2u",
@@ -80,6 +106,13 @@ def main() -> None:
 def _entry(secret_map: Any, name: str) -> pulumi.Output[str]:
     """One entry of a secret map config value, still secret."""
     return pulumi.Output.secret(secret_map).apply(lambda entries: str(entries[name]))
+
+
+def _secret_keys() -> set[str]:
+    """The config keys Pulumi marks secret (the runtime's list, or the environment's)."""
+    keys = set(pulumi.runtime.config.get_config_secret_keys_env())
+    keys |= {key for key in _runtime_config() if pulumi.runtime.config.is_config_secret(key)}
+    return keys
 
 
 def _runtime_config() -> dict[str, Any]:

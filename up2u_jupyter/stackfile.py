@@ -5,6 +5,7 @@ they are reported by presence only; every other project key is returned as plain
 """
 
 import contextlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any, Literal
 
 import yaml
 
-from .credentials import PROJECT, SECRET_ENV, SECRET_KEYS, valid_env_name
+from .credentials import BY_KEY, PROJECT, SECRET_ENV, SECRET_KEYS, set_command, valid_env_name
 from .errors import ConfigError, Problem, UsageError, shown_key
 from .settings import Settings, load_settings
 from .yamlio import BadNumber, YamlError, bad_numbers, read_yaml_file
@@ -43,6 +44,14 @@ def split_config(items: Mapping[str, Any], stack: str) -> StackConfig:
     for full_key, value in items.items():
         namespace, _, key = str(full_key).rpartition(":")
         if namespace not in ("", PROJECT):
+            if near(namespace.lower(), PROJECT):  # up2u_jupyter:cull, Up2U-Jupyter:cull
+                problems.append(
+                    Problem(
+                        f"{shown_key(namespace)}:{shown_key(key)}",
+                        f"{shown_key(namespace)} is not this project's namespace, so nothing "
+                        f"would read this key; did you mean {PROJECT}:{shown_key(key)}?",
+                    )
+                )
             continue  # another provider's config, e.g. kubernetes:context
         encrypted = _encrypted(value)
         if key == SECRET_ENV:
@@ -50,18 +59,64 @@ def split_config(items: Mapping[str, Any], stack: str) -> StackConfig:
         elif key in SECRET_KEYS:
             secrets[key] = "encrypted" if encrypted else "plain"
         elif encrypted:
-            problems.append(
-                Problem(
-                    f"{PROJECT}:{shown_key(key)}",
-                    "is encrypted, so it cannot be checked; it is not a secret, so set it "
-                    f"without --secret: pulumi config set {PROJECT}:{key} <value> --stack {stack}",
-                )
-            )
+            problems.append(Problem(f"{PROJECT}:{shown_key(key)}", _encrypted_advice(key, stack)))
         else:
             values[key] = value
     if problems:
         raise ConfigError(stack, problems)
     return StackConfig(stack, values, secrets)
+
+
+def near(text: str, target: str, most: int = 2) -> bool:
+    """Whether two names differ by at most ``most`` edits once case and separators are ignored
+    (a misspelt namespace or key; difflib is too slow to import on every check)."""
+    a, b = (re.sub(r"[^a-z0-9]", "", s.lower()) for s in (text, target))
+    if abs(len(a) - len(b)) > most:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return previous[-1] <= most
+
+
+def _encrypted_advice(key: str, stack: str) -> str:
+    """What to do with an encrypted value under a key that is not a secret: set a setting
+    without --secret, or set a secret under the secret key that was meant."""
+    from .secretrule import is_secret_name
+
+    if key.split(".")[0] in _plain_keys():
+        return (
+            "is encrypted, so it cannot be checked; it is not a secret, so set it without "
+            f"--secret: pulumi config set {PROJECT}:{key} <value> --stack {stack}"
+        )
+    meant = next(
+        (s for s in BY_KEY if s.lower() in key.lower() or key.lower() in s.lower()
+         or near(key, s, 3)),
+        None,
+    )  # fmt: skip
+    remove = f"pulumi config rm {PROJECT}:{key} --stack {stack}"
+    if meant is not None:
+        return (
+            f"not a key of {PROJECT}, so nothing would read this secret; did you mean {meant}? "
+            f"Run {remove}, then: {set_command(meant, stack)}"
+        )
+    if is_secret_name(key):
+        return (
+            f"not a key of {PROJECT}, so nothing would read this secret; a secret the hub "
+            f"reads goes in {SECRET_ENV}: run {remove}, then: "
+            f"{set_command(f'{SECRET_ENV}.NAME', stack)}"
+        )
+    return (
+        f"not a key of {PROJECT} (and it is encrypted, so it cannot be checked); run {remove} "
+        "and set the key you meant"
+    )
+
+
+def _plain_keys() -> set[str]:
+    return {field.alias or name for name, field in Settings.model_fields.items()}
 
 
 def _encrypted(value: Any) -> bool:

@@ -10,7 +10,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import authenticators, authkeys, credentials
+from . import authenticators, authkeys, credentials, hardening
 from .chart import HUB_PORT, deep_merge
 from .classes.values import classroom_values
 from .pullsecrets import pull_secret_values
@@ -118,6 +118,7 @@ def build_values(
             "users": settings.cull.users,
         },
     }
+    values = deep_merge(values, hardening.values())  # every pod passes settings.pod_security
     if settings.monitoring.enabled:
         values = deep_merge(values, _metrics(settings))
     values = deep_merge(values, data_protection_values(settings, values))

@@ -404,7 +404,10 @@ def _volumes(hub: HubConfig, get: Any, names: _Names) -> None:
         mounts.update(
             {f"{i}-{m.get('name')}": m for i, m in enumerate(extra) if isinstance(m, Mapping)}
         )
-    hub.set("KubeSpawner", "volumes", volumes, "singleuser", "storage")  # lines 361-362
+    # lines 361-362; a volume a level refuses most likely comes from the extra ones
+    extra_given = bool(get("singleuser.storage.extraVolumes"))
+    origin = ("singleuser", "storage", "extraVolumes") if extra_given else ("singleuser", "storage")
+    hub.set("KubeSpawner", "volumes", volumes, *origin)
     hub.set("KubeSpawner", "volume_mounts", mounts, "singleuser", "storage")
 
 

@@ -17,6 +17,7 @@ from ..errors import excerpt
 from .auth import convert_auth
 from .dataprotection import convert_data_protection
 from .environment import text_environments
+from .hardening import convert_hardening
 from .history import (
     CHART_IMAGES,
     TARGET_CHART,
@@ -64,6 +65,7 @@ def convert(
     report_parent(c, found.parent_keys)
     c.out.report.append(ReportLine(_prefix_key(found.prefix), "era", evidence))
     text_environments(c)
+    convert_hardening(c)
     convert_proxy(c)
     convert_data_protection(c)  # before hub: it takes the program's own hub entries
     convert_hub(c)

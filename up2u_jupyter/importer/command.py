@@ -122,6 +122,19 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         trial = settings
     if trial is not None:
         problems += _chart_schema_problems(trial, args.project_dir, args.stack)
+        # what check refuses in the effective deployment, at the strictest Pod Security level
+        # the old file's pods pass (restricted, else baseline: NFS homes, root containers)
+        level = _pod_security_level(trial, args.project_dir)
+        if level != trial.pod_security:
+            config["podSecurity"] = level
+            trial = trial.model_copy(update={"pod_security": level})
+            if settings is not None:
+                settings = trial
+            imported.notices.append(
+                f"podSecurity: {level}, because the old file's pods do not pass restricted; "
+                "make them pass it (docs/checks.md) and remove the key"
+            )
+        problems += _invariant_problems(trial, args.project_dir, args.stack)
     problems = [p for p in problems if not _already_asked(p, imported.problems)]
     if problems or settings is None:
         print(f"error: nothing written to {target.name}; the imported config needs:", file=err)
@@ -303,6 +316,30 @@ def _chart_schema_problems(settings: Settings, project_dir: Path, stack: str) ->
         f"values {printable(line)}; Helm would refuse the release: fix the key that renders it"
         for line in found
     ] + [chart_rule_line(problem, stack) for problem in chart_problems(values)]
+
+
+def _invariant_problems(settings: Settings, project_dir: Path, stack: str) -> list[str]:
+    """What ``check`` would refuse in the imported stack (docs/checks.md), one line each."""
+    from ..deployment import judge_stack
+    from ..render import offline_values
+
+    found = judge_stack(settings, offline_values(settings), (), project_dir, stack)
+    return [printable(f.line(stack)) for f in found if not f.warning]
+
+
+def _pod_security_level(settings: Settings, project_dir: Path) -> str:
+    """The strictest Pod Security level the stack's pods pass, or its own when none does
+    (``check`` then names what breaks it)."""
+    from ..deployment import effective
+    from ..deployment.podsecurity import LEVELS, pod_findings
+    from ..render import offline_values
+
+    values = offline_values(settings)
+    for level in reversed(LEVELS):  # restricted first
+        trial = settings.model_copy(update={"pod_security": level})
+        if not pod_findings(effective(trial, values, project_dir=project_dir)):
+            return level
+    return settings.pod_security
 
 
 def _settings_problem(key: str, message: str) -> str:

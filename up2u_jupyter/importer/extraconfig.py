@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..deployment.snippets import config_attribute, config_target
 from ..dotted import MISSING
 from ..secretrule import is_secret_name
 from .history import ALLOW_RULE_TRAITS, RENAMED_TRAITS
@@ -123,7 +124,7 @@ def analyse(
         reader.bind(node)
         if isinstance(node, ast.ClassDef):
             snippet.classes[node.name] = [_base_name(base) for base in node.bases]
-        target = _config_target(node)
+        target = config_target(node)
         mutation = _mutation(node)
         if target is None and mutation is None:
             snippet.unreadable += _rules_inside(node)
@@ -271,14 +272,14 @@ def _base_name(node: ast.expr) -> str:
 def _mutation(node: ast.stmt) -> tuple[str, str, ast.expr] | None:
     """``c.S.t.add(x)``/``.update(x)``/``.append``/``.extend`` or ``c.S.t |= x`` -> (S, t, x)."""
     if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.BitOr | ast.Add):
-        target = _config_attribute(node.target)
+        target = config_attribute(node.target)
         return (*target, node.value) if target else None
     if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
         return None
     call = node.value
     if not isinstance(call.func, ast.Attribute) or len(call.args) != 1 or call.keywords:
         return None
-    target = _config_attribute(call.func.value)
+    target = config_attribute(call.func.value)
     if target is None or call.func.attr not in ("add", "update", "append", "extend"):
         return None
     arg = call.args[0]
@@ -287,24 +288,12 @@ def _mutation(node: ast.stmt) -> tuple[str, str, ast.expr] | None:
     return (*target, arg)
 
 
-def _config_attribute(node: ast.AST) -> tuple[str, str] | None:
-    """(section, trait) of ``c.<section>.<trait>``."""
-    if (
-        isinstance(node, ast.Attribute)
-        and isinstance(node.value, ast.Attribute)
-        and isinstance(node.value.value, ast.Name)
-        and node.value.value.id == "c"
-    ):
-        return node.value.attr, node.attr
-    return None
-
-
 def _rules_inside(node: ast.stmt) -> list[Unreadable]:
     """Rules of who may sign in set inside a block (a loop, a function, an if): computed."""
     found = []
     block = _BLOCKS.get(type(node), "inside a statement the importer does not run")
     for inner in ast.walk(node):
-        target = _config_attribute(inner)
+        target = config_attribute(inner)
         if target and is_authenticator_section(target[0]) and target[1] in RULE_TRAITS:
             found.append(Unreadable(*target, getattr(inner, "lineno", node.lineno), block))
     return found
@@ -359,13 +348,6 @@ def read_from_environment(code: str, replacements: dict[int, str]) -> str:
     if replacements and not re.search(r"^\s*import os\b", text, re.MULTILINE):
         text = "import os\n" + text
     return text
-
-
-def _config_target(node: ast.stmt) -> tuple[str, str] | None:
-    """(section, trait) when a statement is ``c.<section>.<trait> = ...`` (one target)."""
-    if not isinstance(node, ast.Assign) or len(node.targets) != 1:
-        return None
-    return _config_attribute(node.targets[0])
 
 
 def _drop(keep: list[bool], node: ast.stmt) -> None:

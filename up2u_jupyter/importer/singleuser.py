@@ -167,7 +167,18 @@ def _cmd(c: Conversion) -> None:
 
 
 def _cloud_metadata(c: Conversion) -> None:
-    """0.x ``cloudMetadata.enabled`` (true: user pods may reach it) -> ``blockWithIptables``."""
+    """0.x ``cloudMetadata.enabled`` (true: user pods may reach it) -> ``blockWithIptables``;
+    ``blockWithIptables: true`` is dropped: the stack blocks the metadata server with the
+    chart's egress NetworkPolicy instead (``hardening.py``)."""
+    where = ("singleuser", "cloudMetadata", "blockWithIptables")
+    if c.get(*where) is True:
+        c.take(*where)
+        c.note(
+            where,
+            "dropped",
+            "the stack blocks the cloud metadata server with the chart's singleuser egress "
+            "NetworkPolicy; the privileged iptables init container breaks Pod Security",
+        )
     enabled = c.take("singleuser", "cloudMetadata", "enabled")
     where = ("singleuser", "cloudMetadata", "enabled")
     if enabled is True:

@@ -277,6 +277,7 @@ SINGLEUSER_LOCALLY: dict[str, str | None] = {
     "cpu": "cpu limit and guarantee -> not applied to a local process",
     "memory": "memory limit and guarantee -> not applied to a local process",
     "storage": "the home volume -> a temporary folder per user",
+    "cloudMetadata": None,  # no cloud metadata service on this machine: nothing to block
 }
 """What the preview does with each ``singleuser`` key the stack renders: None when it applies
 it (or says so elsewhere), else the swap-list line. A key missing here fails the tests: a new

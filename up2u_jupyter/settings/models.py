@@ -631,6 +631,15 @@ class Settings(Model):
     """Raw z2jh values deep-merged last (maps merge, lists and scalars replace, `null` removes a
     chart default): the escape hatch for anything not modelled. `check` judges the result, not
     only the typed keys."""
+    allowed_loader_env: list[NonEmptyStr] = []
+    """Loader and interpreter variables (`LD_*`, `PYTHON*`, `PATH`, `NODE_OPTIONS`, `BASH_ENV`)
+    that a plain environment of this stack sets on purpose, e.g. `[PYTHONPATH]`; any other such
+    name is refused, and in `secretEnv` every one (an encrypted value no reviewer can read). See
+    [What check guarantees](checks.md)."""
+    pod_security: Literal["restricted", "baseline"] = "restricted"
+    """The Pod Security Standard the namespace enforces (`pod-security.kubernetes.io/enforce`)
+    and every pod the stack renders must pass: `restricted`, or `baseline` when a pod truly
+    needs more (an NFS home, a root init container). See [What check guarantees](checks.md)."""
     protect: bool = False
     """Protect the namespace and release against deletion; also requires pinned image tags and
     real sign-in (not dummy/tmp)."""
