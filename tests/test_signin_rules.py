@@ -231,7 +231,9 @@ OPEN: list[tuple[str, dict[str, Any], Callable[[Any], bool]]] = [
 ]
 
 
-@pytest.mark.parametrize(("path", "traits", "lets_in"), OPEN, ids=lambda v: str(v)[-30:])
+@pytest.mark.parametrize(
+    ("path", "traits", "lets_in"), OPEN, ids=[path.rpartition(".")[2] for path, _, _ in OPEN]
+)
 def test_an_open_door_lets_a_stranger_in_with_the_real_class(path, traits, lets_in, caplog):
     cls = cls_of(path)
     door = next(d for d in OPEN_DOORS if d.section == cls.__name__)
