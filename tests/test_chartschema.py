@@ -222,3 +222,34 @@ def test_a_key_a_false_schema_refuses_is_named_without_its_value(tmp_path, monke
     monkeypatch.setenv(chartschema.SCHEMA_ENV, str(path))
     [line] = chartschema.validate({"hub": {"apiToken": "CANARY-s3cret"}}, "9.9.9")
     assert "CANARY" not in line and line.startswith("hub")
+
+
+def test_the_chart_defaults_are_read_once_and_each_caller_gets_its_own_copy(schema_file):
+    defaults = schema_file.with_name("values.yaml")
+    defaults.write_text("hub: {baseUrl: /, extraEnv: {A: b}}\n")
+    first = chartschema.chart_defaults(schema_file)
+    first["hub"]["extraEnv"]["A"] = "changed by a caller"
+    assert chartschema.chart_defaults(schema_file) == {
+        "hub": {"baseUrl": "/", "extraEnv": {"A": "b"}}
+    }
+    defaults.write_text("hub: {baseUrl: /other/}\n")  # an edited file is read again
+    assert chartschema.chart_defaults(schema_file) == {"hub": {"baseUrl": "/other/"}}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": [1, 2.5, None, True, "x"], "b": {"c": {}}},
+        {"when": datetime.date(2020, 1, 2), "tags": ["x"]},  # not plain: copy.deepcopy's way
+        [type("Tag", (str,), {})("v1")],
+    ],
+    ids=["plain", "a-date", "a-str-subclass"],
+)
+def test_plain_copy_is_a_deep_copy(value):
+    from up2u_jupyter.chart import plain_copy
+
+    copied = plain_copy(value)
+    assert copied == value and type(copied) is type(value)
+    inner = next(iter(value.values())) if isinstance(value, dict) else value
+    copied_inner = next(iter(copied.values())) if isinstance(copied, dict) else copied
+    assert copied_inner is not inner

@@ -58,21 +58,32 @@ def load_schema(chart_version: str, project_dir: Path = PROJECT_ROOT) -> dict[st
     return None if path is None else _load(str(path))
 
 
+_VALIDATORS: dict[int, tuple[Mapping[str, Any], Any]] = {}
+
+
 def _validator(schema: Mapping[str, Any], path: str = "") -> Any:
-    """A validator for the schema's own draft.
+    """A validator for the schema's own draft, built once per schema object (the loaded schema
+    and its sub-schemas are kept for the process: ``check`` validates several trees with it).
 
     jsonschema-rs (Rust) builds the chart's schema in ~3 ms and imports in a few more; the
     pure-Python jsonschema cost ~45 ms per command, a third of what ``values`` took (its attrs
     classes, and every optional ``format`` checker it finds installed). The tests keep
     jsonschema as an independent second opinion. Offline: a ``$ref`` never fetches a URL.
     """
+    kept = _VALIDATORS.get(id(schema))
+    if kept is not None and kept[0] is schema:
+        return kept[1]
     import jsonschema_rs
 
     try:
-        return jsonschema_rs.validator_for(dict(schema), validate_formats=False, offline=True)
+        validator = jsonschema_rs.validator_for(dict(schema), validate_formats=False, offline=True)
     except ValueError as error:  # the schema itself is broken, or refers to the network
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise InputError(_unusable(path or "(given)", first)) from None
+    if len(_VALIDATORS) >= 256:  # sub-schemas of many values: keep the memory bounded
+        _VALIDATORS.clear()
+    _VALIDATORS[id(schema)] = (schema, validator)  # the schema is kept: its id is not reused
+    return validator
 
 
 def _errors(validator: Any, value: Any) -> list[Any]:
@@ -212,13 +223,36 @@ def walk(values: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, .
         yield path, values
 
 
+_DEFAULTS: dict[tuple[str, int, int], dict[str, Any]] = {}
+
+
 def chart_defaults(schema_file: Path) -> dict[str, Any] | None:
-    """The chart's own values.yaml beside its schema (Helm validates defaults + values)."""
-    import yaml
+    """The chart's own values.yaml beside its schema (Helm validates defaults + values).
+
+    Read once per process for a file unchanged since (its path, size and modification time):
+    one ``check`` derives the deployment from them several times, and the importer checks what
+    it writes. Each caller gets its own copy.
+    """
+    from .chart import plain_copy
 
     path = schema_file.with_name("values.yaml")
-    if not path.is_file():
+    try:
+        stat = path.stat()
+    except OSError:
         return None
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _DEFAULTS:
+        defaults = _read_defaults(path)
+        if defaults is None:
+            return None
+        _DEFAULTS.clear()  # one chart per process: an edited file replaces its old reading
+        _DEFAULTS[key] = defaults
+    return plain_copy(_DEFAULTS[key])
+
+
+def _read_defaults(path: Path) -> dict[str, Any] | None:
+    import yaml
+
     # The chart's reference data, not user input: libyaml's C loader reads its ~1200 values
     # in a few milliseconds, where the bounded pure-Python reader for user files takes ~60 ms
     # on every check and values run.

@@ -12,13 +12,12 @@ values; ``deployment.effective`` and the preview give ``HubValues`` the same mer
 chart's ``values.yaml`` is beside its schema, and the stack's own values otherwise.
 """
 
-import copy
 import os
 import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from ..chart import RELEASE_ENV, resource_prefix
+from ..chart import RELEASE_ENV, plain_copy, resource_prefix
 
 NOT_GIVEN: Any = object()
 """``get_secret_value``'s default when none is given: a missing key then raises."""
@@ -28,7 +27,7 @@ class HubValues:
     """``get_config``, ``get_secret_value`` and ``set_config_if_not_none`` over one values tree."""
 
     def __init__(self, values: Mapping[str, Any]):
-        self._values = copy.deepcopy(dict(values))
+        self._values = plain_copy(dict(values))
         self._generated: dict[str, str] = {}
 
     @property
@@ -47,7 +46,7 @@ class HubValues:
             if not isinstance(node, Mapping) or part not in node:
                 return default
             node = node[part]
-        return copy.deepcopy(node)
+        return plain_copy(node)
 
     def get_secret_value(self, key: str, default: Any = NOT_GIVEN) -> Any:
         """A key of the chart's hub Secret, derived from the values as the chart's templates do.
