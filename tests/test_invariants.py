@@ -3,6 +3,7 @@ behaviour it relies on, judged with the real components (JupyterHub's ``Spawner.
 promtool, the chart's config derivation as the preview runs it)."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -518,3 +519,35 @@ def test_the_preview_provider_releases_a_claim_only_for_its_scope(provider):
 def test_the_preview_provider_never_releases_a_claim_eduteams_does_not_have(provider):
     claims = _flow(provider, "openid profile eduperson_entitlement eduperson_entitelment", "pupil")
     assert "eduperson_entitelment" not in claims and "nickname" not in claims
+
+
+LOADED = re.compile(
+    r"<(?:link|script|img|iframe|source|video|audio)\b[^>]*\b(?:href|src)\s*=\s*[\"']?"
+    r"(?:https?:)?//(?!127\.0\.0\.1[:/])",
+    re.IGNORECASE,
+)
+"""A page element that would load something from a host other than 127.0.0.1."""
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("client_id=hub&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcb&response_type=code"
+         "&scope=openid&state=s", 200),  # the sign-in form
+        ("client_id=hub&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcb&response_type=nonsense", 400),
+    ],
+    ids=["sign-in-form", "error-page"],
+)  # fmt: skip
+def test_the_preview_provider_pages_load_nothing_from_outside(provider, query, status):
+    import urllib.error
+    import urllib.request
+
+    try:
+        response = urllib.request.urlopen(f"{provider}/oauth2/authorize?{query}", timeout=10)
+        code, page = response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        code, page = error.code, error.read().decode()
+    assert code == status, page[:500]
+    assert "<h1>" in page and "<style>" in page  # our frame, styled inline
+    assert not LOADED.search(page), LOADED.search(page)
+    assert "cdn.jsdelivr.net" not in page and "@import" not in page

@@ -20,7 +20,9 @@ one whose scope the stack does not request is withheld, as the real provider doe
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 from ..deployment.claims import DEFAULT_PROFILE, PROFILES
 
@@ -63,9 +65,29 @@ def main(argv: Sequence[str]) -> None:
             if isinstance(claims, dict):
                 users.append(claims)
     configure(profile, users)
-    from oidc_provider_mock.__main__ import run  # type: ignore[import-untyped]
+    import oidc_provider_mock.__main__ as mock_command  # type: ignore[import-untyped]
 
-    run(args, prog_name="oidc-provider-mock")
+    mock_command.app = _with_local_templates(mock_command.app)
+    mock_command.run(args, prog_name="oidc-provider-mock")
+
+
+TEMPLATES = Path(__file__).with_name("provider_templates")
+"""Our page frame and error page, looked up before the mock's own: its frame loads a
+stylesheet from a CDN (cdn.jsdelivr.net), and the preview makes no outside request."""
+
+
+def _with_local_templates(make_app: Callable[..., Any]) -> Callable[..., Any]:
+    """The mock's Flask app factory, its apps looking in ``TEMPLATES`` first."""
+    import jinja2
+
+    def make(*args: Any, **kwargs: Any) -> Any:
+        app = make_app(*args, **kwargs)
+        app.jinja_loader = jinja2.ChoiceLoader(
+            [jinja2.FileSystemLoader(str(TEMPLATES)), app.jinja_loader]
+        )
+        return app
+
+    return make
 
 
 if __name__ == "__main__":
