@@ -6,9 +6,11 @@ The baseline is the floor for a Helm-release program: one RandomBytes and one Re
 static values, in the same harness. Prints the in-process evaluation time (after imports).
 """
 
+import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -31,19 +33,34 @@ def baseline() -> None:
     )
 
 
-def prod() -> None:
+PROD_SECRETS = {
+    "oauthClientSecret": "x",
+    # prod backs its hub database up: the sidecar's S3 keys are secretEnv entries
+    "secretEnv": json.dumps(
+        {"UP2U_BACKUP_S3_ACCESS_KEY_ID": "id", "UP2U_BACKUP_S3_SECRET_ACCESS_KEY": "k"}
+    ),
+}
+
+
+def prod(harness: Any) -> None:
     from up2u_jupyter import program
     from up2u_jupyter.stackfile import read_stack_config
 
-    harness.set_config(read_stack_config(ROOT, "prod").values, secrets={"oauthClientSecret": "x"})
+    harness.set_config(read_stack_config(ROOT, "prod").values, secrets=PROD_SECRETS)
     program.pulumi.export = lambda name, value: None
     program.main()
 
 
-if __name__ == "__main__":
-    which = sys.argv[1]
+def evaluate(which: str) -> tuple[float, Any]:
+    """One evaluation's seconds (after imports), and the harness that recorded it (stopped)."""
     harness = start(stack="prod")
-    started = time.perf_counter()
-    harness.run(prod if which == "prod" else baseline)
-    print(f"{time.perf_counter() - started:.4f}")
-    stop(harness)
+    try:
+        started = time.perf_counter()
+        harness.run(lambda: prod(harness) if which == "prod" else baseline())
+        return time.perf_counter() - started, harness
+    finally:
+        stop(harness)
+
+
+if __name__ == "__main__":
+    print(f"{evaluate(sys.argv[1])[0]:.4f}")
