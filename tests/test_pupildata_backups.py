@@ -138,7 +138,9 @@ def test_the_stale_backup_alert(tmp_path, what):
         yaml.safe_dump(monitoring.prometheus_rule(settings, build_values(settings, SECRETS)))
     )
     tests = tmp_path / "tests.yaml"
-    tests.write_text(yaml.safe_dump({"rule_files": ["rules.yaml"], "evaluation_interval": "1m",
+    # every 5 minutes: the rule's `for: 15m` still spans three evaluations, and 49 hours are
+    # ~600 of them (every minute took ~3 s a case)
+    tests.write_text(yaml.safe_dump({"rule_files": ["rules.yaml"], "evaluation_interval": "5m",
                                      "tests": [alert_case(at, series, fires)]}))  # fmt: skip
     result = subprocess.run([str(PROMTOOL), "test", "rules", str(tests)], capture_output=True,
                             text=True, timeout=120)  # fmt: skip
@@ -184,11 +186,16 @@ def store(s3, request):
     return store
 
 
+PAGES = "x" * 20_000
+
+
 def database_being_written(path, stop):
     """A SQLite database that a writer keeps changing: two rows per transaction."""
     connection = sqlite3.connect(path)
     connection.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
     connection.execute("CREATE TABLE groups (id INTEGER PRIMARY KEY, name TEXT)")
+    # ~4 MB before the first backup: a copy takes long enough to overlap a commit
+    connection.executemany("INSERT INTO users (name) VALUES (?)", [(PAGES,)] * 200)
     connection.commit()
 
     def write():
@@ -196,9 +203,12 @@ def database_being_written(path, stop):
         n = 0
         while not stop.is_set():
             with writer:  # one transaction: both rows or neither
-                writer.execute("INSERT INTO users (name) VALUES (?)", (f"u{n}",))
-                writer.execute("INSERT INTO users (name) VALUES (?)", (f"u{n}-pair",))
+                # rows of several pages each: a commit rewrites many pages, which a copy that
+                # is not one consistent read would catch half-written
+                writer.execute("INSERT INTO users (name) VALUES (?)", (f"u{n}" + PAGES,))
+                writer.execute("INSERT INTO users (name) VALUES (?)", (f"u{n}-pair" + PAGES,))
             n += 1
+            time.sleep(0.001)  # a busy hub, not a lock held back to back (backups waited ~1 s)
         writer.close()
 
     thread = threading.Thread(target=write)
@@ -212,13 +222,14 @@ def test_backups_of_a_database_being_written_are_whole_transactions(store, tmp_p
     writer = database_being_written(database, stop)
     try:
         seen = []
-        for _ in range(5):
-            taken = backup.backup_once(store, database)
+        start = datetime.now(UTC)
+        for second in range(10):
+            # keys are per second: each backup its own second, without waiting for it
+            taken = backup.backup_once(store, database, now=start + timedelta(seconds=second))
             to = tmp_path / f"restored-{len(seen)}.sqlite"
             key, counts = backup.restore(store, to, taken.key)
             assert key == taken.key
             seen.append(counts["users"])
-            time.sleep(1.1)  # keys are per second
     finally:
         stop.set()
         writer.join()
@@ -258,6 +269,13 @@ def test_restore_checks_what_it_writes_and_never_overwrites(store, tmp_path):
 
 
 @pytest.mark.slow  # waits for the schedule
+def keys_in(store):
+    try:
+        return [b.key for b in store.backups()]
+    except Exception:  # the loop has not made its bucket yet
+        return []
+
+
 def test_the_sidecar_loop_backs_up_on_schedule_prunes_and_reports(s3, tmp_path):
     database = tmp_path / "jupyterhub.sqlite"
     sqlite3.connect(database).execute("CREATE TABLE users (id INTEGER)").connection.commit()
@@ -268,13 +286,20 @@ def test_the_sidecar_loop_backs_up_on_schedule_prunes_and_reports(s3, tmp_path):
     stop = threading.Event()
     loop = threading.Thread(target=backup.run, args=(args, stop))
     loop.start()
+    store = backup.Store("sidecar", "jhub/", endpoint_url=s3)
     try:
-        time.sleep(4.5)
+        first = None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # until a third backup has pruned the first
+            keys = keys_in(store)
+            first = first or (keys[0] if keys else None)
+            if first and len(keys) == 2 and first not in keys:
+                break
+            time.sleep(0.2)
         metrics = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
     finally:
         stop.set()
         loop.join(timeout=30)
-    store = backup.Store("sidecar", "jhub/", endpoint_url=s3)
     backups = store.backups()
     assert len(backups) == 2  # several taken, the newest two kept
     newest = next(line for line in metrics.splitlines() if line.startswith(BACKUP_LAST_SUCCESS))
