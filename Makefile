@@ -121,8 +121,11 @@ hadolint: dev
 	@files=$$(find images -name Dockerfile 2>/dev/null | sort); \
 	if [ -n "$$files" ]; then $(VENV)/bin/hadolint $$files; else echo "hadolint: no Dockerfile yet"; fi
 
+## unit: the whole test suite, one worker per core (pytest-xdist: pyproject.toml). Bytecode is
+## written even where the shell sets PYTHONDONTWRITEBYTECODE (this machine kind's does): pytest
+## otherwise rewrites every test module's assertions again in each worker (~3 s of each run)
 unit: dev preview-deps chart
-	$(PY) -m pytest
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest
 
 ## values: the main job - print the Helm values a stack deploys (STACK=dev|prod)
 values: install chart

@@ -229,7 +229,7 @@ def test_a_test_that_needs_the_chart_fails_under_ci_and_skips_elsewhere(
     tmp_path, ci, code, outcome
 ):
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+        [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider",
          "tests/test_chartschema.py::test_committed_stacks_pass_the_chart_schema"],
         cwd=ROOT, env={**os.environ, **hidden(tmp_path, CI=ci)},
         capture_output=True, text=True, check=False,

@@ -216,9 +216,12 @@ def test_the_class_folder_is_writable_for_the_teacher_and_read_only_for_pupils(s
     refused = api(pupil, "PUT", server_url(hub, CLASSMATE) + "api/contents/maths-3a/mine.md",
                   text)  # fmt: skip
     assert refused.status >= 400 and "Read-only file system" in refused.text()
-    # the other class has no folder at all
-    other = api(sessions(OTHER_PUPIL), "GET",
-                server_url(hub, OTHER_PUPIL) + "api/contents/maths-3a")  # fmt: skip
+    # the other class has no folder at all (its pupil's server and _xsrf cookie made here, not
+    # left to an earlier test)
+    other_page = sessions(OTHER_PUPIL)
+    started(other_page, hub, OTHER_PUPIL, "physics-2b")
+    other_page.goto(server_url(hub, OTHER_PUPIL) + "lab")
+    other = api(other_page, "GET", server_url(hub, OTHER_PUPIL) + "api/contents/maths-3a")
     assert other.status == 404
 
 

@@ -94,15 +94,16 @@ def test_a_piece_that_dies_stops_the_whole_preview(piece, word):
 
 
 @pytest.mark.parametrize("bad", ["0", "70000"])
-def test_a_bad_port_is_a_usage_error_and_starts_nothing(bad):
-    before = set(Path(os.environ.get("TMPDIR", "/tmp")).glob("up2u-preview-*"))
+def test_a_bad_port_is_a_usage_error_and_starts_nothing(bad, tmp_path):
+    # its own TMPDIR: other workers' previews come and go in the shared one
     process = subprocess.run(
         [sys.executable, "-m", "up2u_jupyter", "preview", "--stack", "dev", "--port", bad],
         cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
     )  # fmt: skip
     assert process.returncode == 2
     assert process.stderr == f"error: argument --port: '{bad}' is not a port; use 1 to 65535\n"
-    assert set(Path(os.environ.get("TMPDIR", "/tmp")).glob("up2u-preview-*")) == before
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_every_server_listens_on_127_0_0_1_whatever_the_stack_says(project_dir):
