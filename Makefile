@@ -51,10 +51,10 @@ test: chart lint unit
 ## chart: the chart's values.schema.json and values.yaml for chart.VERSION: ../shared/z2jh/<version>/
 ## when there (UP2U_SHARED_DIR names another folder), else fetched once from the chart
 ## repository's archive, sha256-checked, into ~/.cache/up2u-jupyter/chart/<version>/
-## (up2u_jupyter/chartfiles.py). Under CI=true a chart that cannot be had is an error; elsewhere
+## (up2u_jupyter/chart/files.py). Under CI=true a chart that cannot be had is an error; elsewhere
 ## a warning, and the tests that need it skip.
 chart: | $(PY)
-	@$(PY) -m up2u_jupyter.chartfiles
+	@$(PY) -m up2u_jupyter.chart.files
 
 ## ci: what CI runs on a fresh machine: .ci/run installs the system packages, then make test
 ci:
@@ -78,10 +78,10 @@ THEME_SOURCES := $(wildcard theme/src/*.ts theme/style/*.css) theme/package.json
 THEME_WHEEL := theme/dist/up2u_jupyterlab_theme-1.0.0-py3-none-any.whl
 
 ## theme-wheel: build the JupyterLab theme (npm + @jupyterlab/builder) into a wheel. A wheel
-## built from the same sources is reused from the project's cache (up2u_jupyter/chartfiles.py:
+## built from the same sources is reused from the project's cache (up2u_jupyter/chart/files.py:
 ## cache_root), so another clone or a clean checkout skips the ~25 s build.
 THEME_KEY := $(shell cat $(sort $(THEME_SOURCES)) theme/install.json | sha256sum | cut -c1-16)
-CACHE_ROOT := $(shell $(PYTHON) -c 'from up2u_jupyter.chartfiles import cache_root; print(cache_root())')
+CACHE_ROOT := $(shell $(PYTHON) -c 'from up2u_jupyter.chart.files import cache_root; print(cache_root())')
 THEME_CACHED := $(CACHE_ROOT)/theme/$(THEME_KEY)/$(notdir $(THEME_WHEEL))
 
 THEME_STAMP := theme/dist/.sources-$(THEME_KEY)
@@ -167,7 +167,7 @@ image-matrix:
 
 ## authenticator-catalogue: rewrite up2u_jupyter/data/authenticators-$(CHART).json from the
 ## hub image's pins (a throwaway virtualenv under /tmp gets exactly those packages from PyPI)
-CHART ?= $(shell sed -n 's/^VERSION = "\(.*\)"$$/\1/p' up2u_jupyter/chart.py)
+CHART ?= $(shell sed -n 's/^VERSION = "\(.*\)"$$/\1/p' up2u_jupyter/chart/__init__.py)
 CHART_REFERENCE ?= ../shared/z2jh/$(CHART)
 CATALOGUE_VENV := /tmp/up2u-authenticator-catalogue-$(CHART)
 CATALOGUE_OUT ?= $(CURDIR)/up2u_jupyter/data

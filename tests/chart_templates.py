@@ -4,7 +4,7 @@ A second, independent model of what ``helm template`` refuses, written the way t
 are (Go template truth, ``hasKey``, ``typeOf``) over the values the templates see: the chart's
 own ``values.yaml`` coalesced with the user's values exactly as Helm does (a user null deletes
 a key the defaults have; a null under a key the defaults lack stays, so ``hasKey`` sees it).
-``up2u_jupyter.chartrules`` is the product's model; tests show the two agree on every stack.
+``up2u_jupyter.chart.rules`` is the product's model; tests show the two agree on every stack.
 Sources: templates/NOTES.txt and templates/_helpers.tpl (jupyterhub.extraEnv,
 jupyterhub.extraFiles.validate-file) of chart 4.4.0, quoted in /work/research/chart-4.4.0.md
 section 3, and the pod templates that call them (hub, proxy, autohttps deployments).

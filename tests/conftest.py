@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from up2u_jupyter import chart, chartfiles
+from up2u_jupyter import chart
+from up2u_jupyter.chart import files as chartfiles
 from up2u_jupyter.dotted import set_path
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from up2u_jupyter import chart, chartfiles
-from up2u_jupyter.chartfiles import ChartUnavailableError, chart_dir, fetch
+from up2u_jupyter import chart
+from up2u_jupyter.chart import files as chartfiles
+from up2u_jupyter.chart.files import ChartUnavailableError, chart_dir, fetch
 
 SCHEMA = b'{"type": "object", "properties": {"hub": {"type": "object"}}}'
 DEFAULTS = b"hub: {}\n"

@@ -1,6 +1,6 @@
-"""``chartrules``: what chart 4.4.0's templates refuse beyond the schema, and ``check`` saying so.
+"""``chart.rules``: what chart 4.4.0's templates refuse beyond the schema, and ``check`` saying so.
 
-Each rule is shown three ways: ``chartrules.problems`` names the key, ``check`` refuses the
+Each rule is shown three ways: ``chart.rules.problems`` names the key, ``check`` refuses the
 stack with one line, and the independent transcription of the templates (tests/chart_templates)
 refuses the same values, so the product's model and the chart's agree.
 """
@@ -12,7 +12,7 @@ import pytest
 from tests.chart_templates import api_refusals, helm_coalesce, helm_template_failures
 from tests.conftest import committed_settings, minimal_config, write_stack
 from tests.importer_helpers import call
-from up2u_jupyter import chartrules
+from up2u_jupyter.chart import rules as chartrules
 from up2u_jupyter.dotted import set_path
 from up2u_jupyter.render import offline_values
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import minimal_config, write_stack
 from tests.importer_helpers import call
-from up2u_jupyter import chartschema
+from up2u_jupyter.chart import schema as chartschema
 
 SCHEMA = {
     "$schema": "http://json-schema.org/draft-07/schema#",

@@ -5,7 +5,7 @@ import pytest
 from tests.conftest import minimal_config, with_path, write_stack
 from tests.test_cli import call
 from up2u_jupyter import chart
-from up2u_jupyter.chartupgrade import CHANGELOG, changes
+from up2u_jupyter.chart.upgrade import CHANGELOG, changes
 from up2u_jupyter.render import offline_values
 from up2u_jupyter.settings import load_settings
 

@@ -1,7 +1,7 @@
 """The whole real-file corpus, judged as the chart judges it and as an operator meets it.
 
 ``check`` agrees with the chart: each fixture's imported stack renders to values that neither
-``chartrules`` nor the independent transcription of the chart's templates (tests/
+``chart.rules`` nor the independent transcription of the chart's templates (tests/
 chart_templates.py, over the chart's own values.yaml as Helm coalesces it) refuse; and when a
 refusal is planted in the stack, ``check`` and the templates both refuse it. One run asks
 everything: the first import of a fixture (no answers) asks for each answer its case gives.
@@ -15,7 +15,7 @@ import yaml
 from tests.chart_templates import api_refusals, helm_coalesce, helm_template_failures
 from tests.importer_helpers import REAL, call, import_values, rendered
 from tests.test_importer_corpus import CORPUS
-from up2u_jupyter import chartrules
+from up2u_jupyter.chart import rules as chartrules
 from up2u_jupyter.dotted import set_path
 
 

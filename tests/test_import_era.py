@@ -2,7 +2,7 @@
 
 import pytest
 
-from up2u_jupyter.charthistory import ERAS, UNKNOWN_ERA, bounds, era_between
+from up2u_jupyter.chart.history import ERAS, UNKNOWN_ERA, bounds, era_between
 from up2u_jupyter.importer import convert, detect_era
 
 

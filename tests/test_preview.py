@@ -12,8 +12,8 @@ import pytest
 from traitlets.config import Config, PyFileConfigLoader
 
 from tests.conftest import ROOT, committed_settings, minimal_config
-from up2u_jupyter import chartschema
 from up2u_jupyter.args import port
+from up2u_jupyter.chart import schema as chartschema
 from up2u_jupyter.credentials import BY_KEY
 from up2u_jupyter.preview import hubconfig
 from up2u_jupyter.preview import plan as preview

@@ -6,7 +6,7 @@ import pytest
 from tests.conftest import ROOT, minimal_config, write_stack
 from tests.test_cli import call
 from up2u_jupyter.chart import coalesce
-from up2u_jupyter.chartschema import problems
+from up2u_jupyter.chart.schema import problems
 from up2u_jupyter.render import offline_values
 from up2u_jupyter.settings import load_settings
 from up2u_jupyter.stackfile import read_stack_config

@@ -124,7 +124,7 @@ def test_a_stack_whose_hub_reads_no_secret_gets_no_annotation_and_no_key():
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_offline_values_show_where_the_checksums_go(stack, chart_schema, chart_defaults):
     from up2u_jupyter.chart import coalesce
-    from up2u_jupyter.chartschema import problems
+    from up2u_jupyter.chart.schema import problems
 
     values = offline_values(committed_settings(stack))
     expected = [CREDENTIALS_ANNOTATION] + ([METRICS_ANNOTATION] if stack == "prod" else [])

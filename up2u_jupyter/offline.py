@@ -5,9 +5,11 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
 
-from . import chartrules, chartupgrade, credentials
+from . import credentials
 from .args import add_stack_arguments
 from .chart import HUB_POD_ENV, env_items
+from .chart import rules as chartrules
+from .chart import upgrade as chartupgrade
 from .credentials import PROJECT
 from .errors import EXIT_CONFIG, EXIT_OK, printable, shown_key
 from .render import (
@@ -90,7 +92,7 @@ def chart_schema_valid(
     args: argparse.Namespace, values: dict[str, Any], settings: Settings, err: TextIO
 ) -> bool:
     """Validate the final values against the chart's own schema, as Helm will (one line each)."""
-    from . import chartschema
+    from .chart import schema as chartschema
 
     found = chartschema.validate(values, settings.chart.version, args.project_dir)
     if found is None:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
-from .. import chartschema
+from ..chart import files as chartfiles
 from ..settings import Settings
 from . import bounds, environment, loading, pages, podsecurity, signin
 from .model import Deployment, Finding, effective
@@ -35,7 +35,7 @@ INVARIANTS: tuple[Invariant, ...] = (
 
 
 def chart_finding(problem: Any) -> Finding:
-    """One of the chart's refusals (a ``chartrules.ChartProblem``) as a finding."""
+    """One of the chart's refusals (a ``chart.rules.ChartProblem``) as a finding."""
     from ..credentials import PROJECT
     from ..errors import shown_key
 
@@ -46,8 +46,8 @@ def chart_finding(problem: Any) -> Finding:
 
 def chart_template_rules(deployment: Deployment) -> list[Finding]:
     """Where the chart's templates ``fail`` (NOTES.txt, extraEnv types, extraFiles) and what
-    Kubernetes refuses after the chart passed it on (``chartrules``, issue 18)."""
-    from .. import chartrules
+    Kubernetes refuses after the chart passed it on (``chart.rules``, issue 18)."""
+    from ..chart import rules as chartrules
 
     return [chart_finding(problem) for problem in chartrules.problems(deployment.values)]
 
@@ -64,7 +64,7 @@ def judge_stack(
     settings: Settings,
     values: Mapping[str, Any],
     secret_env: Collection[str] = (),
-    project_dir: Path = chartschema.PROJECT_ROOT,
+    project_dir: Path = chartfiles.PROJECT_ROOT,
     stack: str = "<stack>",
 ) -> list[Finding]:
     """``judge`` of the stack whose release gets ``values``."""

@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import authenticators, chartschema
+from .. import authenticators
 from ..chart import coalesce
+from ..chart import files as chartfiles
+from ..chart import schema as chartschema
 from ..credentials import PROJECT
 from ..dotted import MISSING, get_path
 from ..errors import excerpt, shown_key
@@ -66,6 +68,15 @@ class Deployment:
         """Writes of the stack's snippets that are not literals: they cannot be judged."""
         return [w for reading in self.readings for w in reading.writes if not w.literal]
 
+    def chart_map(self, *path: str) -> Mapping[str, Any]:
+        """The map at ``path`` in the chart's values; an empty one where what is there is not a
+        map. helmValues can put a list anywhere: the chart's schema names that, when it is
+        here, and the invariants judge the rest without it."""
+        node: Any = self.chart_values
+        for part in path:
+            node = node.get(part) if isinstance(node, Mapping) else None
+        return node if isinstance(node, Mapping) else {}
+
     def key(self, *path: Any) -> str:
         """The config key a values path comes from: the ``helmValues`` entry that sets it, the
         typed key that renders it, or ``values <path>`` (a chart default)."""
@@ -96,7 +107,7 @@ def effective(
     settings: Settings,
     values: Mapping[str, Any],
     secret_env: Collection[str] = (),
-    project_dir: Path = chartschema.PROJECT_ROOT,
+    project_dir: Path = chartfiles.PROJECT_ROOT,
     stack: str = "<stack>",
 ) -> Deployment:
     """The effective deployment of a stack whose release gets ``values``."""

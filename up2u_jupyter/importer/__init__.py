@@ -12,7 +12,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from ..chartschema import load_schema
+from ..chart.schema import load_schema
 from ..errors import excerpt
 from .auth import convert_auth
 from .dataprotection import convert_data_protection
@@ -89,7 +89,7 @@ def detect_era(values: dict[str, Any], from_chart: str | None) -> tuple[Era | No
     """The chart era of a values file, and the report line that says how it was told.
 
     In order: ``--from-chart``; the tag of one of the chart's own images; else the versions the
-    keys allow (``charthistory.bounds``: a key added in 0.11 dates the file 0.11 or later, one
+    keys allow (``chart.history.bounds``: a key added in 0.11 dates the file 0.11 or later, one
     removed in 2.0 before 2.0). The defaults the allowed versions agree on apply; a default they
     disagree on is None, and only a question that needs it asks for ``--from-chart``.
     """

@@ -305,8 +305,8 @@ def _with_stand_ins(config: dict[str, Any], problems: list[str]) -> dict[str, An
 
 def _chart_schema_problems(settings: Settings, project_dir: Path, stack: str) -> list[str]:
     """What the chart's own schema would refuse in the stack's values (as ``check`` says it)."""
-    from ..chartrules import problems as chart_problems
-    from ..chartschema import validate
+    from ..chart.rules import problems as chart_problems
+    from ..chart.schema import validate
     from ..offline import chart_rule_line
     from ..render import offline_values
 

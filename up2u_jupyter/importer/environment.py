@@ -2,7 +2,7 @@
 
 Charts before 1.0 quoted every ``hub.extraEnv`` value into the pod (``{{ $value | quote }}``);
 chart 4.4.0 fails the render on one that is not text, and KubeSpawner 7 cannot start a user
-server with one in ``singleuser.extraEnv`` (see ``chartrules``). The value the author wrote is
+server with one in ``singleuser.extraEnv`` (see ``chart.rules``). The value the author wrote is
 written as the text it stands for, with a report line; a null (no value at all) is dropped.
 """
 

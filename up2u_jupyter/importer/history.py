@@ -1,7 +1,7 @@
 """What changed from chart 0.7 to 4.4.0 that the conversion reads: data only.
 
 The chart's own values history (renames, removals, additions, eras, what 4.4.0 refuses) is
-``up2u_jupyter.charthistory``, shared with ``chartrules`` and re-exported here; this module adds
+``up2u_jupyter.chart.history``, shared with ``chart.rules`` and re-exported here; this module adds
 what only the importer needs: parent charts, storage and command values, and the authenticators
 (the pinned packages of the 4.4.0 hub image, ``hub-image-requirements.txt``, and their
 ``jupyterhub.authenticators`` entry points). When the next release renames or removes
@@ -10,7 +10,7 @@ something, the change is an entry in a table, not a change to the conversion cod
 
 import re
 
-from ..charthistory import (
+from ..chart.history import (
     ADDED,
     CHART_IMAGES,
     CHART_TOP_LEVEL,

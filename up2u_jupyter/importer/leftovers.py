@@ -8,7 +8,7 @@ is available), and is dropped with the reason otherwise.
 
 from typing import Any
 
-from ..chartschema import subschema, value_problem
+from ..chart.schema import subschema, value_problem
 from ..secretrule import is_reference, is_secret_name, leaf, replace_leaf, secret_leaves
 from .history import CHART_TOP_LEVEL, REMOVED, RENAMED, KeyPath
 from .model import Conversion, kind, leaves

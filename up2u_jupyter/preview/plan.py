@@ -177,11 +177,11 @@ def _as_the_hub_reads(values: dict[str, Any], chart_version: str) -> tuple[dict[
     stack's, merged as Helm merges them; and a line saying which, for the swap list.
 
     So ``get_config("cull.concurrency")`` in an extraConfig snippet answers the chart's default
-    here too. The chart's values.yaml is read from beside its schema (``chartschema``); without
+    here too. The chart's values.yaml is read from beside its schema (``chart.schema``); without
     it the hub sees only the stack's own values, and the line says so.
     """
-    from .. import chartschema
     from ..chart import coalesce
+    from ..chart import schema as chartschema
 
     schema = chartschema.schema_path(chart_version)
     defaults = chartschema.chart_defaults(schema) if schema is not None else None

@@ -1,7 +1,7 @@
 """What changed in the z2jh chart's values from 0.7 to 4.4.0: data only, one table per concern.
 
 Read by the importer (what an old key means now, and which chart an old file was written for)
-and by ``chartrules`` (which old keys chart 4.4.0 refuses at template time). When the next chart
+and by ``chart.rules`` (which old keys chart 4.4.0 refuses at template time). When the next chart
 version renames, removes or refuses a key, the change is an entry here, with the version that
 made it and where that is written down, not a change to the code that reads it.
 
@@ -13,8 +13,8 @@ that fails a render).
 
 from dataclasses import dataclass, field
 
-from .chart import VERSION
-from .dotted import MISSING, get_path
+from ..dotted import MISSING, get_path
+from . import VERSION
 
 KeyPath = tuple[str, ...]
 Version = tuple[int, int]

@@ -3,7 +3,7 @@
 Helm refuses an install whose values break the chart's schema; ``check`` and ``values`` run the
 same validation first, so nothing they accept is refused at deploy time. The schema is the
 chart's, not ours, so it is not copied into this project: it is read from the file named by
-``UP2U_CHART_SCHEMA``, else from where ``chartfiles`` finds the chart (``../shared`` or the
+``UP2U_CHART_SCHEMA``, else from where ``chart.files`` finds the chart (``../shared`` or the
 cache ``make chart`` fills). When there is none the validation is skipped, and ``check`` says so.
 """
 
@@ -15,13 +15,12 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from .chartfiles import chart_dir
-from .errors import InputError, excerpt, shown_key
-from .secretrule import is_secret_name
+from ..errors import InputError, excerpt, shown_key
+from ..secretrule import is_secret_name
+from .files import PROJECT_ROOT, chart_dir
 
 SCHEMA_ENV = "UP2U_CHART_SCHEMA"
 """Environment variable naming a values.schema.json to use instead of the shared one."""
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def schema_path(chart_version: str, project_dir: Path = PROJECT_ROOT) -> Path | None:
@@ -233,7 +232,7 @@ def chart_defaults(schema_file: Path) -> dict[str, Any] | None:
     one ``check`` derives the deployment from them several times, and the importer checks what
     it writes. Each caller gets its own copy.
     """
-    from .chart import plain_copy
+    from . import plain_copy
 
     path = schema_file.with_name("values.yaml")
     try:
@@ -273,7 +272,7 @@ def validate(
     Helm validates the chart's defaults merged with the release's values; without the chart's
     values.yaml beside the schema, ``required`` keys are not checked (the defaults supply them).
     """
-    from .chart import coalesce
+    from . import coalesce
 
     path = schema_path(chart_version, project_dir)
     if path is None:

@@ -10,7 +10,7 @@ first that has them wins:
    ``$XDG_CACHE_HOME/up2u-jupyter``, else ``~/.cache/up2u-jupyter``), which ``make chart``
    fills from the chart repository's published archive after checking its pinned sha256.
 
-``python -m up2u_jupyter.chartfiles`` (``make chart``) makes sure the files are there. When
+``python -m up2u_jupyter.chart.files`` (``make chart``) makes sure the files are there. When
 they cannot be had it says why in one line: an error under ``CI=true`` (exit 1), otherwise a
 warning (the tests that need the chart then skip).
 """
@@ -19,7 +19,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import chart
+from .. import chart
 
 FILES = ("values.schema.json", "values.yaml")
 """What the project reads from the chart: its values schema and its default values."""
@@ -44,7 +44,8 @@ jupyterhub 4.4.0 in the repository's ``index.yaml`` (Helm's own sha256 of the ar
 if they are equal, write it here. Until then the archive is refused, never used unchecked.
 """
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+"""The checkout: up2u_jupyter/chart/ is two folders below it."""
 
 
 class ChartUnavailableError(Exception):
@@ -136,7 +137,7 @@ def _verify(version: str, url: str, data: bytes) -> None:
             f"chart {version}'s archive ({url}) has sha256 {digest}, but no sha256 is pinned "
             f"for {version}: compare it with jupyterhub {version}'s digest in "
             f"{chart.REPO}index.yaml and, if equal, pin it in ARCHIVE_SHA256 "
-            "(up2u_jupyter/chartfiles.py); nothing was cached"
+            "(up2u_jupyter/chart/files.py); nothing was cached"
         )
     if digest != pinned.lower():
         raise ChartUnavailableError(

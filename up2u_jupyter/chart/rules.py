@@ -7,7 +7,7 @@ the schema validation, so that nothing they accept is refused by ``helm upgrade`
 cites the template it models (z2jh 4.4.0; notes in /work/research/chart-4.4.0.md section 3):
 
 - ``templates/NOTES.txt``: a key chart 2.0 moved (``hub.fsGid``, ``rbac.enabled``; the table
-  is ``charthistory.RENAMED``) fails the render when present, even as null (``hasKey``); so
+  is ``chart.history.RENAMED``) fails the render when present, even as null (``hasKey``); so
   does blocking the cloud metadata server twice (``blockWithIptables`` with the NetworkPolicy
   rule ``egressAllowRules.cloudMetadataServer``).
 - ``templates/_helpers.tpl`` ``jupyterhub.extraEnv``: in the map form of ``hub.extraEnv``,
@@ -30,8 +30,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .charthistory import TARGET_CHART, KeyPath, refused_keys
-from .dotted import MISSING, get_path
+from ..dotted import MISSING, get_path
+from .history import TARGET_CHART, KeyPath, refused_keys
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ The procedure around it (backup, staging stack, changelog, rollback) is in docs/
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from . import chart
-from .settings import Settings
+from .. import chart
+from ..settings import Settings
 
 CHANGELOG = "https://z2jh.jupyter.org/en/stable/changelog.html"
 """The chart's changelog: what each release changed, beyond what the history data holds."""
@@ -29,7 +29,7 @@ def changes(settings: Settings, values: Mapping[str, Any]) -> list[str]:
     pinned, target = settings.chart.version, chart.VERSION
     if pinned == target:
         return []
-    from .importer.history import REMOVED, RENAMED, era_of
+    from ..importer.history import REMOVED, RENAMED, era_of
 
     old, new = version_key(pinned), version_key(target)
     if old is None or new is None or era_of(pinned) is None:
