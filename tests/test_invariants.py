@@ -551,3 +551,26 @@ def test_the_preview_provider_pages_load_nothing_from_outside(provider, query, s
     assert "<h1>" in page and "<style>" in page  # our frame, styled inline
     assert not LOADED.search(page), LOADED.search(page)
     assert "cdn.jsdelivr.net" not in page and "@import" not in page
+
+
+@pytest.mark.parametrize(
+    "helm_values",
+    [
+        {"hub": ["a", "list"]},
+        {"proxy": {"chp": "a string"}},
+        {"singleuser": {"cloudMetadata": ["x"], "networkPolicy": "off"}},
+        {"singleuser": 7},
+    ],
+    ids=["hub-list", "chp-string", "cloud-metadata-list", "singleuser-number"],
+)
+@pytest.mark.parametrize("chart_here", [True, False], ids=["with-chart", "without-chart"])
+def test_a_list_where_the_chart_wants_a_map_is_judged_without_a_traceback(
+    helm_values, chart_here, tmp_path, monkeypatch
+):
+    """Without the chart's schema (no `make chart`), the invariants still judge such values."""
+    if not chart_here:
+        monkeypatch.setenv("UP2U_CHART_SCHEMA", str(tmp_path / "none.json"))
+    settings = load_settings(minimal_config(helmValues=helm_values), "dev")
+    values = offline_values(settings)
+    found = judge(effective(settings, values, (), stack="dev"))
+    assert all(f.key and f.message for f in found)

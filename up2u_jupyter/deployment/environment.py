@@ -114,12 +114,10 @@ def entries(d: Deployment) -> Iterator[Entry]:
     ours = dict(env_items(d.intent_values.get("hub", {}).get("extraEnv"))) | _program_env(d)
     for name in d.secret_env:
         yield Entry("hub", f"{PROJECT}:{SECRET_ENV}.{shown_key(name)}", name, None, secret=True)
-    for name, value in env_items(d.chart_values.get("hub", {}).get("extraEnv")):
+    for name, value in env_items(d.chart_map("hub").get("extraEnv")):
         if ours.get(name, object()) != value:
             yield Entry("hub", d.key("hub", "extraEnv", name), str(name), value)
-    proxy = d.chart_values.get("proxy", {})
-    chp = proxy.get("chp", {}) if isinstance(proxy, dict) else {}
-    for name, value in env_items(chp.get("extraEnv") if isinstance(chp, dict) else None):
+    for name, value in env_items(d.chart_map("proxy", "chp").get("extraEnv")):
         yield Entry("proxy", d.key("proxy", "chp", "extraEnv", name), str(name), value)
 
 
@@ -169,7 +167,7 @@ def _user_key(d: Deployment, section: str, name: str) -> str:
             ):
                 return snippet_key(write.snippet)
     if section == "KubeSpawner" and name in dict(
-        env_items(d.chart_values.get("singleuser", {}).get("extraEnv"))
+        env_items(d.chart_map("singleuser").get("extraEnv"))
     ):
         return d.key("singleuser", "extraEnv", name)
     return d.key("hub", "config", section, "environment", name)

@@ -269,13 +269,10 @@ def _fix(level: str, volumes: bool = False) -> str:
 
 def _metadata_blocked(d: Deployment) -> list[Finding]:
     """The cloud metadata service (node credentials) is out of reach of user servers."""
-    values = d.chart_values.get("singleuser", {})
-    if not isinstance(values, Mapping):
-        return []
-    if (values.get("cloudMetadata") or {}).get("blockWithIptables") is True:
+    if d.chart_map("singleuser", "cloudMetadata").get("blockWithIptables") is True:
         return []  # blocked, with a privileged container the pod checks above refuse
-    policy = values.get("networkPolicy") or {}
-    egress = policy.get("egressAllowRules") or {}
+    policy = d.chart_map("singleuser", "networkPolicy")
+    egress = d.chart_map("singleuser", "networkPolicy", "egressAllowRules")
     if policy.get("enabled") is not False and egress.get("cloudMetadataServer") is not True:
         return []
     path = (
@@ -287,8 +284,8 @@ def _metadata_blocked(d: Deployment) -> list[Finding]:
         Finding(
             d.key(*path),
             "lets user servers reach the cloud metadata service "
-            f"({(values.get('cloudMetadata') or {}).get('ip', '169.254.169.254')}), which hands "
-            "out the node's credentials; keep the singleuser NetworkPolicy enabled with "
-            "egressAllowRules.cloudMetadataServer false",
+            f"({d.chart_map('singleuser', 'cloudMetadata').get('ip', '169.254.169.254')}), "
+            "which hands out the node's credentials; keep the singleuser NetworkPolicy enabled "
+            "with egressAllowRules.cloudMetadataServer false",
         )
     ]

@@ -214,7 +214,7 @@ def effective_authenticator(d: Deployment, hub: HubConfig | None = None) -> Auth
             if trait not in traits:
                 traits[trait] = value
                 owners[trait] = section
-    hub_env = {str(name) for name, _ in env_items(d.chart_values.get("hub", {}).get("extraEnv"))}
+    hub_env = {str(name) for name, _ in env_items(d.chart_map("hub").get("extraEnv"))}
     return Authenticator(
         section=sections[0],
         sections=tuple(sections),
