@@ -33,7 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.conftest import dev_class_profiles  # noqa: E402
 from up2u_jupyter.burst import RETRY_RANGE, Burst, simulate  # noqa: E402
-from up2u_jupyter.preview.processes import Preview, free_port  # noqa: E402
+from up2u_jupyter.preview.plan import free_port  # noqa: E402
+from up2u_jupyter.preview.processes import Preview  # noqa: E402
 from up2u_jupyter.settings import load_settings  # noqa: E402
 from up2u_jupyter.stackfile import read_stack_config  # noqa: E402
 

@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from up2u_jupyter.preview.processes import free_port  # noqa: E402
+from up2u_jupyter.preview.plan import free_port  # noqa: E402
 
 GOAL = 1 / 3
 """After/before: the first preview should take at most a third of what it took."""

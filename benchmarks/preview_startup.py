@@ -32,8 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
 
-from up2u_jupyter.preview.plan import CHP  # noqa: E402
-from up2u_jupyter.preview.processes import free_port  # noqa: E402
+from up2u_jupyter.preview.plan import CHP, free_port  # noqa: E402
 
 USER = "0a1b2c3d4e5f60718293a4b5c6d7e8f9@eduteams.org"  # one of dev's allowedUsers
 GOALS = {"launch -> login page": 1.15, "sign-in -> JupyterLab": 0.95}

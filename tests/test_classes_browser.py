@@ -21,7 +21,8 @@ from up2u_jupyter.settings import load_settings
 from up2u_jupyter.stackfile import read_stack_config
 
 sync_api = pytest.importorskip("playwright.sync_api")
-from up2u_jupyter.preview.processes import Preview, free_port  # noqa: E402
+from up2u_jupyter.preview.plan import free_port  # noqa: E402
+from up2u_jupyter.preview.processes import Preview  # noqa: E402
 
 pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 

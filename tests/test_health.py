@@ -23,7 +23,8 @@ import pytest
 from tests.conftest import ROOT, committed_settings
 from up2u_jupyter import health
 from up2u_jupyter.cli import run
-from up2u_jupyter.preview.processes import Preview, free_port
+from up2u_jupyter.preview.plan import free_port
+from up2u_jupyter.preview.processes import Preview
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 e2e = pytest.mark.e2e

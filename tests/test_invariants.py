@@ -469,7 +469,7 @@ def _flow(base: str, scope: str, sub: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def provider():
-    from up2u_jupyter.preview.processes import free_port
+    from up2u_jupyter.preview.plan import free_port
 
     port = free_port()
     user = {

@@ -27,8 +27,8 @@ import yaml
 from tests.conftest import committed_settings
 from tests.preview_session import sign_in_and_start
 from up2u_jupyter import monitoring
-from up2u_jupyter.preview.plan import HOST
-from up2u_jupyter.preview.processes import Preview, free_port
+from up2u_jupyter.preview.plan import HOST, free_port
+from up2u_jupyter.preview.processes import Preview
 from up2u_jupyter.values import METRICS_TOKEN_ENV
 
 pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::DeprecationWarning")]

@@ -18,8 +18,9 @@ from up2u_jupyter.credentials import BY_KEY
 from up2u_jupyter.preview import hubconfig
 from up2u_jupyter.preview import plan as preview
 from up2u_jupyter.preview.hubvalues import HubValues
-from up2u_jupyter.preview.plan import HOST, Ports, PreviewError, local_plan, provider_users
+from up2u_jupyter.preview.plan import HOST, Ports, PreviewError, local_plan
 from up2u_jupyter.preview.processes import Preview, require_free
+from up2u_jupyter.preview.provider import provider_users
 from up2u_jupyter.pupildata.helm import FORGET_TOKEN_ENV
 from up2u_jupyter.settings import load_settings
 from up2u_jupyter.values import ChartSecrets, build_values

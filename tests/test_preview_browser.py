@@ -68,7 +68,7 @@ def dev_hub():
 
 
 def free_port():
-    from up2u_jupyter.preview.processes import free_port as pick
+    from up2u_jupyter.preview.plan import free_port as pick
 
     return pick()
 

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import committed_settings
-from up2u_jupyter.preview.processes import Preview, free_port
+from up2u_jupyter.preview.plan import free_port
+from up2u_jupyter.preview.processes import Preview
 
 pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 

@@ -19,7 +19,8 @@ import psutil
 import pytest
 
 from tests.conftest import ROOT, write_stack
-from up2u_jupyter.preview.processes import Preview, free_port
+from up2u_jupyter.preview.plan import free_port
+from up2u_jupyter.preview.processes import Preview
 
 pytestmark = pytest.mark.e2e
 

@@ -25,7 +25,8 @@ from tests.preview_session import sign_in_and_start
 from tests.test_values import assert_schema_valid
 from up2u_jupyter import monitoring
 from up2u_jupyter.cli import run as cli
-from up2u_jupyter.preview.processes import Preview, free_port
+from up2u_jupyter.preview.plan import free_port
+from up2u_jupyter.preview.processes import Preview
 from up2u_jupyter.pupildata import backup
 from up2u_jupyter.pupildata.helm import FORGET_TOKEN_ENV
 from up2u_jupyter.pupildata.names import BACKUP_LAST_SUCCESS, BACKUP_METRICS_PORT

@@ -19,7 +19,8 @@ from tests.test_preview_browser import (
     shot,
     sign_in,
 )
-from up2u_jupyter.preview.processes import Preview, free_port
+from up2u_jupyter.preview.plan import free_port
+from up2u_jupyter.preview.processes import Preview
 
 pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 

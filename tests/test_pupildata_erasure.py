@@ -20,7 +20,8 @@ from traitlets.config import Config
 from tests.conftest import ROOT, committed_settings
 from tests.preview_session import sign_in_and_start
 from up2u_jupyter.cli import run
-from up2u_jupyter.preview.processes import Preview, free_port
+from up2u_jupyter.preview.plan import free_port
+from up2u_jupyter.preview.processes import Preview
 from up2u_jupyter.pupildata.forget import HUB_TOKEN_ENV
 from up2u_jupyter.pupildata.helm import FORGET_TOKEN_ENV
 

@@ -26,7 +26,6 @@ from .values import (
     ChartSecrets,
     build_values,
     callback_url,
-    credentials_secret_name,
     metrics_secret_name,
     public_scheme,
 )
@@ -143,7 +142,10 @@ class JupyterHub(pulumi.ComponentResource):
             depends_on.append(
                 Secret(
                     f"{name}-credentials",
-                    metadata={"name": credentials_secret_name(settings), "namespace": ns_name},
+                    metadata={
+                        "name": credentials.secret_name(settings.release_name),
+                        "namespace": ns_name,
+                    },
                     type="Opaque",
                     string_data=string_data,
                     opts=child,

@@ -49,7 +49,7 @@ SECRETS: tuple[SecretSpec, ...] = (
         secret_key="oauth-client-secret",
         env="OAUTH_CLIENT_SECRET",  # OAuthenticator's own default source for client_secret
         when="auth.type is an OAuth provider (generic-oauth, github, azuread, cilogon, ...)",
-        required=lambda s: _oauth(s.auth.type),
+        required=lambda s: s.auth.oauth,
         preview="local-preview-client-secret",
     ),
     SecretSpec(
@@ -85,10 +85,9 @@ SECRET_KEYS = (*BY_KEY, SECRET_ENV)
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 
 
-def _oauth(auth_type: str) -> bool:
-    from .authenticators import is_oauth  # the catalogue: read only when a stack is judged
-
-    return is_oauth(auth_type)
+def secret_name(release_name: str) -> str:
+    """The name of the stack's Kubernetes Secret holding this table's values."""
+    return f"{release_name}-up2u-credentials"
 
 
 def is_secret_key(key: str) -> bool:

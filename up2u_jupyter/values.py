@@ -71,11 +71,6 @@ class ChartSecrets:
     """The hub pod's restart annotations (``restarts.py``): name -> keyed hash of a Secret."""
 
 
-def credentials_secret_name(settings: Settings) -> str:
-    """Name of the Kubernetes Secret holding the OAuth client secret and DB password."""
-    return f"{settings.release_name}-up2u-credentials"
-
-
 def metrics_secret_name(settings: Settings) -> str:
     """Name of the Kubernetes Secret holding the metrics service's token."""
     return f"{settings.release_name}-up2u-metrics"
@@ -214,7 +209,9 @@ def _hub(settings: Settings, secrets: ChartSecrets, secret_env: Collection[str])
     values: dict[str, Any] = {
         "cookieSecret": secrets.cookie_secret,
         "config": _hub_config(settings, secrets),
-        "extraEnv": credentials.hub_env(settings, credentials_secret_name(settings), secret_env),
+        "extraEnv": credentials.hub_env(
+            settings, credentials.secret_name(settings.release_name), secret_env
+        ),
         "db": db,
         "concurrentSpawnLimit": hub.concurrent_spawn_limit,
         "templatePaths": list(hub.template_paths),

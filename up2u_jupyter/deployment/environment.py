@@ -125,13 +125,14 @@ def _program_env(d: Deployment) -> dict[str, Any]:
     """Entries the program renders under some setting of this stack (the credentials table's,
     the metrics token's): the same entry carried in helmValues (an import of values this program
     rendered) replaces nothing."""
-    from ..values import METRICS_SECRET_KEY, credentials_secret_name, metrics_secret_name
+    from ..credentials import secret_name
+    from ..values import METRICS_SECRET_KEY, metrics_secret_name
 
     def ref(name: str, key: str) -> dict[str, Any]:
         return {"valueFrom": {"secretKeyRef": {"name": name, "key": key}}}
 
     settings = d.settings
-    env = {spec.env: ref(credentials_secret_name(settings), spec.secret_key) for spec in SECRETS}
+    env = {spec.env: ref(secret_name(settings.release_name), spec.secret_key) for spec in SECRETS}
     env[METRICS_TOKEN_ENV] = ref(metrics_secret_name(settings), METRICS_SECRET_KEY)
     return env
 

@@ -18,7 +18,7 @@ PUPILS_PER_CLASS = 2
 def class_users(classes: Sequence[Classroom], oauth: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The local provider's pupils (``<class>-pupil-N``) and teacher (``<class>-teacher``) of
     each class, each in the class's group, as eduTEAMS would release them."""
-    from .plan import provider_user
+    from .provider import provider_user
 
     users = []
     for classroom in classes:

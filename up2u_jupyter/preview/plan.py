@@ -8,6 +8,7 @@ file the preview hub's config (``config.py``) reads.
 from __future__ import annotations
 
 import secrets
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .. import credentials
 from ..chart import string_environment
 from .classroom import class_swaps, class_users
+from .provider import provider_users
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -44,6 +46,25 @@ PINNED = {
     "PreviewSpawner": ("ip", "port"),
 }  # fmt: skip
 """``hub.config`` keys the preview sets itself, after the stack's config (config.py)."""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def require_free(port: int) -> None:
+    """Fail with one line when something already listens on the port."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            raise PreviewError(
+                f"port {port} on {HOST} is busy; stop what uses it or pass --port"
+            ) from None
 
 
 class PreviewError(Exception):
@@ -167,7 +188,6 @@ def _swap_data_protection(
 ) -> list[Any]:
     """forget-user's token, retention's volumes and the backup sidecar (pupildata.preview)."""
     from ..pupildata.preview import swap
-    from .processes import free_port
 
     return swap(values, env, swaps, str(REPO), free_port)
 
@@ -320,40 +340,6 @@ def _named_users(values: Mapping[str, Any]) -> list[str]:
         if isinstance(section, Mapping):
             names += [n for n in section.get("allowed_users") or [] if n not in names]
     return names
-
-
-def provider_users(oauth: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """A user table for the local provider: one member of each allowed and each admin group.
-
-    The groups reach the hub in the claim that ``auth_state_groups_key`` names
-    (``oauth_user.<claim>``, a dotted path into the userinfo reply), so the stack's group
-    rules run as they would against eduTEAMS.
-    """
-    users = []
-    for role, groups in (("member", oauth.get("allowed_groups")),
-                         ("admin", oauth.get("admin_groups"))):  # fmt: skip
-        for number, group in enumerate(groups or [], start=1):
-            user = provider_user(oauth, f"group-{role}-{number}", [group])
-            if user is not None:
-                users.append(user)
-    return users
-
-
-def provider_user(oauth: Mapping[str, Any], sub: str, groups: list[str]) -> dict[str, Any] | None:
-    """One user of the local provider, in ``groups`` (None when the stack reads no groups)."""
-    key = oauth.get("auth_state_groups_key")
-    if not isinstance(key, str) or not key.startswith("oauth_user."):
-        return None
-    path = key.removeprefix("oauth_user.").split(".")
-    username_claim = oauth.get("username_claim", "preferred_username")
-    claims: dict[str, Any] = {"sub": sub}
-    node = claims
-    for part in path[:-1]:
-        node = node.setdefault(part, {})
-    node[path[-1]] = list(groups)
-    if isinstance(username_claim, str) and username_claim != "sub":
-        claims[username_claim] = sub
-    return claims
 
 
 def _swap_metrics(

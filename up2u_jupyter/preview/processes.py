@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,9 @@ from .plan import (
     Plan,
     Ports,
     PreviewError,
+    free_port,
     local_plan,
+    require_free,
 )
 
 if TYPE_CHECKING:
@@ -44,25 +45,6 @@ STARTUP_SECONDS = 90
 PROVIDER_NICENESS = 5
 STOP_SECONDS = 10
 STOP_SIGNALS = (signal.SIGHUP, signal.SIGINT, signal.SIGTERM)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def require_free(port: int) -> None:
-    """Fail with one line when something already listens on the port."""
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((HOST, port))
-        except OSError:
-            raise PreviewError(
-                f"port {port} on {HOST} is busy; stop what uses it or pass --port"
-            ) from None
 
 
 def require_node() -> None:

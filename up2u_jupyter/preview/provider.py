@@ -20,7 +20,7 @@ one whose scope the stack does not request is withheld, as the real provider doe
 
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,40 @@ def configure(profile: str, users: Sequence[dict[str, object]]) -> None:
     _app._STANDARD_CLAIMS.clear()
     _app._STANDARD_CLAIMS.update(standard)
     _storage.Client.SCOPES_SUPPORTED = tuple(dict.fromkeys(["openid", *table]))
+
+
+def provider_users(oauth: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A user table for the local provider: one member of each allowed and each admin group.
+
+    The groups reach the hub in the claim that ``auth_state_groups_key`` names
+    (``oauth_user.<claim>``, a dotted path into the userinfo reply), so the stack's group
+    rules run as they would against eduTEAMS.
+    """
+    users = []
+    for role, groups in (("member", oauth.get("allowed_groups")),
+                         ("admin", oauth.get("admin_groups"))):  # fmt: skip
+        for number, group in enumerate(groups or [], start=1):
+            user = provider_user(oauth, f"group-{role}-{number}", [group])
+            if user is not None:
+                users.append(user)
+    return users
+
+
+def provider_user(oauth: Mapping[str, Any], sub: str, groups: list[str]) -> dict[str, Any] | None:
+    """One user of the local provider, in ``groups`` (None when the stack reads no groups)."""
+    key = oauth.get("auth_state_groups_key")
+    if not isinstance(key, str) or not key.startswith("oauth_user."):
+        return None
+    path = key.removeprefix("oauth_user.").split(".")
+    username_claim = oauth.get("username_claim", "preferred_username")
+    claims: dict[str, Any] = {"sub": sub}
+    node = claims
+    for part in path[:-1]:
+        node = node.setdefault(part, {})
+    node[path[-1]] = list(groups)
+    if isinstance(username_claim, str) and username_claim != "sub":
+        claims[username_claim] = sub
+    return claims
 
 
 def main(argv: Sequence[str]) -> None:

@@ -167,11 +167,11 @@ def backup_command(settings: Settings) -> list[str]:
 
 
 def _backups(settings: Settings, values: Mapping[str, Any]) -> dict[str, Any]:
-    from ..values import credentials_secret_name
+    from ..credentials import secret_name
 
     def secret_env(name: str) -> dict[str, Any]:
         key = credentials.secret_env_key(name)
-        return {"secretKeyRef": {"name": credentials_secret_name(settings), "key": key}}
+        return {"secretKeyRef": {"name": secret_name(settings.release_name), "key": key}}
 
     image = settings.hub.image
     sidecar = {

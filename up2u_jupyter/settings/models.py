@@ -261,6 +261,11 @@ class Auth(Model):
     JSON for a trait that is not a string)."""
 
     @property
+    def oauth(self) -> bool:
+        """Whether the type is an OAuthenticator class (a client id, and oauthClientSecret)."""
+        return authenticators.is_oauth(self.type)
+
+    @property
     def sections(self) -> tuple[str, ...]:
         """The config sections of the class ``type`` names, its own first."""
         return authenticators.class_of(self.type).sections
