@@ -22,9 +22,16 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+"""The project: its package (the invariants) and its committed stack files."""
+if str(PROJECT_DIR) not in sys.path:
+    sys.path.insert(0, str(PROJECT_DIR))
+
+from up2u_jupyter.credentials import PROTECTED_STACKS  # noqa: E402  (the project's own table)
+
 RELEASE = "kubernetes:helm.sh/v3:Release"
 CHART = "jupyterhub"
-DEFAULT_PROTECTED_STACKS = ["prod"]
+DEFAULT_PROTECTED_STACKS = list(PROTECTED_STACKS)
 Report = Callable[[str, str | None], None]
 
 PROTECTED_STACKS_SCHEMA = PolicyConfigSchema(
@@ -172,17 +179,11 @@ def active_server_limit_set(args: ResourceValidationArgs, report_violation: Repo
         )
 
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-"""The project: its package (the invariants) and its committed stack files."""
-
-
 def _judged(args: ResourceValidationArgs, warnings: bool) -> list[str]:
     """The lines the project's invariants give the release (errors, or warnings)."""
     values = _values(args)
     if values is None:
         return []
-    if str(PROJECT_DIR) not in sys.path:
-        sys.path.insert(0, str(PROJECT_DIR))
     from up2u_jupyter.credentials import secret_env_names
     from up2u_jupyter.deployment import judge_stack
     from up2u_jupyter.errors import ConfigError, UsageError

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from tests.importer_helpers import import_values
-from up2u_jupyter.importer.command import PROTECTED_STACKS
+from up2u_jupyter.credentials import PROTECTED_STACKS
 
 NO_RULE = (
     "hub:\n  config:\n    JupyterHub: {authenticator_class: github}\n"
@@ -72,7 +72,9 @@ def test_the_protected_stacks_are_the_policy_packs():
         spec.loader.exec_module(module)
     except ImportError:
         pytest.skip("pulumi_policy is not installed")
-    assert list(PROTECTED_STACKS) == module.DEFAULT_PROTECTED_STACKS
+    # the pack's config schema offers the project's table as its default
+    default = module.PROTECTED_STACKS_SCHEMA.properties["protectedStacks"]["default"]
+    assert default == list(PROTECTED_STACKS) == ["prod"]
 
 
 def test_an_old_file_git_would_commit_is_a_problem(tmp_path, old):

@@ -23,6 +23,10 @@ from typing import Any
 
 PROJECT = "up2u-jupyter"
 """The Pulumi project name, which is also the namespace of every config key."""
+PROTECTED_STACKS = ("prod",)
+"""The stacks whose deployments the policy pack's mandatory rules guard unless its config says
+otherwise (its ``protectedStacks`` default); importing an old file into one asks for
+``--protect``."""
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..args import add_stack_arguments
-from ..credentials import PROJECT, is_secret_key
+from ..credentials import PROJECT, PROTECTED_STACKS, is_secret_key
 from ..credentials import set_command as secret_set_command
 from ..dotted import set_path
 from ..errors import EXIT_CONFIG, EXIT_OK, ConfigError, UsageError, printable, shown_key
@@ -58,9 +58,6 @@ def register(commands: Any) -> None:
     command.set_defaults(handler=run)
 
 
-PROTECTED_STACKS = ("prod",)
-"""The stacks the policy pack protects unless configured otherwise (its protectedStacks
-default, policy/up2u_policies.py DEFAULT_PROTECTED_STACKS): their import asks for --protect."""
 CONTEXT_KEY = "kubernetes:context"
 
 

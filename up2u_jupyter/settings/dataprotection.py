@@ -9,9 +9,9 @@ in ``up2u_jupyter.pupildata``; this module is the contract and what ``check`` sa
 import re
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
+from .base import Model
 from .fields import HttpsUrl, PositiveInt, RuleError
 
 if TYPE_CHECKING:
@@ -71,11 +71,7 @@ UP2U_HUB_IMAGE = "/jupyter/k8s-hub"
 it carries the retention service and the backup program."""
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, frozen=True)
-
-
-class Backups(_Model):
+class Backups(Model):
     """Consistent copies of the SQLite hub database in S3-compatible object storage."""
 
     enabled: bool = False
@@ -106,7 +102,7 @@ class Backups(_Model):
         return self
 
 
-class DataProtection(_Model):
+class DataProtection(Model):
     """What happens to pupils' data: kept, erased on schedule, backed up."""
 
     delete_volume_with_user: bool = False
