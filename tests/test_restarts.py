@@ -14,7 +14,12 @@ from tests.pulumi_harness import Mocks, fake_hex, start, stop, unwrap
 from up2u_jupyter import restarts
 from up2u_jupyter.component import JupyterHub, JupyterHubArgs
 from up2u_jupyter.render import offline_values
-from up2u_jupyter.restarts import CREDENTIALS_ANNOTATION, METRICS_ANNOTATION, keyed_checksum
+from up2u_jupyter.restarts import (
+    CREDENTIALS_ANNOTATION,
+    DATA_PROTECTION_ANNOTATION,
+    METRICS_ANNOTATION,
+    keyed_checksum,
+)
 from up2u_jupyter.settings import load_settings
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -69,6 +74,9 @@ def test_the_hub_pod_carries_a_keyed_checksum_of_each_secret_it_reads():
     assert annotations() == {
         CREDENTIALS_ANNOTATION: keyed_checksum(key, {"oauth-client-secret": OAUTH}),
         METRICS_ANNOTATION: keyed_checksum(key, {"token": fake_hex("up2u-metrics-token")}),
+        DATA_PROTECTION_ANNOTATION: keyed_checksum(
+            key, {"forget-user-token": fake_hex("up2u-forget-user-token")}
+        ),
     }
 
 
@@ -91,6 +99,16 @@ def test_a_replaced_metrics_token_changes_its_annotation_only():
     assert before[CREDENTIALS_ANNOTATION] == after[CREDENTIALS_ANNOTATION]
 
 
+def test_a_replaced_forget_user_token_changes_its_annotation_only():
+    # the hub registers forget-user with the token it read at start: it must restart to
+    # accept the new one that the stack output forgetUserToken now gives the operator
+    before = annotations()
+    after = annotations(mocks=RotatedMocks("up2u-forget-user-token"))
+    assert before[DATA_PROTECTION_ANNOTATION] != after[DATA_PROTECTION_ANNOTATION]
+    assert before[CREDENTIALS_ANNOTATION] == after[CREDENTIALS_ANNOTATION]
+    assert before[METRICS_ANNOTATION] == after[METRICS_ANNOTATION]
+
+
 def test_an_update_that_changes_no_secret_keeps_the_annotations():
     # the same data and key give the same annotations: no restart for nothing
     assert annotations() == annotations()
@@ -100,7 +118,8 @@ def test_no_secret_value_is_in_the_annotations_and_the_values_stay_secret():
     inputs, secret_paths, _ = deployed()
     assert "values" in secret_paths
     text = json.dumps(inputs)
-    for secret in (OAUTH, fake_hex("up2u-metrics-token"), fake_hex("up2u-checksum-key")):
+    tokens = ("up2u-metrics-token", "up2u-checksum-key", "up2u-forget-user-token")
+    for secret in (OAUTH, *(fake_hex(name) for name in tokens)):
         assert secret not in text
     unkeyed = hashlib.sha256(OAUTH.encode()).hexdigest()
     assert unkeyed not in text  # a plain hash of a password would let guesses be tested
@@ -114,11 +133,11 @@ def test_without_the_key_the_checksum_says_nothing_of_the_data():
     assert keyed_checksum("a" * 64, data) == keyed_checksum("a" * 64, dict(reversed(data.items())))
 
 
-def test_a_stack_whose_hub_reads_no_secret_gets_no_annotation_and_no_key():
+def test_a_stack_without_operator_secrets_still_restarts_for_forget_users_token():
     config = minimal_config(auth={"type": "tmp", "allowAll": True})
     inputs, _, randoms = deployed(config)
-    assert "annotations" not in inputs["values"]["hub"]
-    assert "up2u-checksum-key" not in randoms
+    assert list(inputs["values"]["hub"]["annotations"]) == [DATA_PROTECTION_ANNOTATION]
+    assert "up2u-checksum-key" in randoms
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -128,6 +147,7 @@ def test_offline_values_show_where_the_checksums_go(stack, chart_schema, chart_d
 
     values = offline_values(committed_settings(stack))
     expected = [CREDENTIALS_ANNOTATION] + ([METRICS_ANNOTATION] if stack == "prod" else [])
+    expected.append(DATA_PROTECTION_ANNOTATION)
     assert values["hub"]["annotations"] == dict.fromkeys(expected, restarts.OFFLINE)
     assert problems(coalesce(chart_defaults, values), chart_schema) == []
 

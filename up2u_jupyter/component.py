@@ -171,7 +171,17 @@ class JupyterHub(pulumi.ComponentResource):
         data_protection = data_protection_resources(name, settings, ns_name, child)
         depends_on += data_protection.before_release
 
-        checksums = _restart_checksums(name, settings, args, string_data, metrics_data, child)
+        checksums = _restart_checksums(
+            name,
+            settings,
+            args,
+            {
+                restarts.CREDENTIALS_ANNOTATION: string_data,
+                restarts.METRICS_ANNOTATION: metrics_data,
+                restarts.DATA_PROTECTION_ANNOTATION: data_protection.secret_data,
+            },
+            child,
+        )
         secrets = dataclasses.replace(secrets, checksums=checksums)
         values = build_values(settings, secrets, secret_env=list(args.secret_env))
         release = Release(
@@ -295,24 +305,17 @@ def _restart_checksums(
     name: str,
     settings: Settings,
     args: JupyterHubArgs,
-    string_data: Mapping[str, pulumi.Output[str]],
-    metrics_data: Mapping[str, pulumi.Output[str]],
+    data_by_annotation: Mapping[str, Mapping[str, pulumi.Output[str]]],
     child: pulumi.ResourceOptions,
 ) -> dict[str, pulumi.Output[str]]:
     """The hub pod's annotations that change when a Secret it reads at start does
     (``restarts.py``): keyed hashes, so that they reveal nothing of the data."""
     names = restarts.annotation_names(settings, list(args.secret_env))
-    if not names:
-        return {}
     key = random.RandomBytes(f"{name}-checksum-key", length=32, opts=child).hex
-    data = {
-        restarts.CREDENTIALS_ANNOTATION: pulumi.Output.all(**string_data),
-        restarts.METRICS_ANNOTATION: pulumi.Output.all(**metrics_data),
-    }
     return {
-        annotation: pulumi.Output.all(key, data[annotation]).apply(
-            lambda parts: restarts.keyed_checksum(parts[0], parts[1])
-        )
+        annotation: pulumi.Output.all(
+            key, pulumi.Output.all(**data_by_annotation[annotation])
+        ).apply(lambda parts: restarts.keyed_checksum(parts[0], parts[1]))
         for annotation in names
     }
 

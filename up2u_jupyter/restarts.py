@@ -1,7 +1,8 @@
 """Restart the hub when a Secret it reads at start changes: checksum annotations on its pod.
 
-The hub reads the credentials Secret (OAuth client secret, database password, secretEnv) and
-the metrics Secret through ``hub.extraEnv``, that is once, when its container starts. The
+The hub reads the credentials Secret (OAuth client secret, database password, secretEnv), the
+metrics Secret and the data-protection Secret (forget-user's token) through ``hub.extraEnv``,
+that is once, when its container starts. The
 chart restarts the hub when its own ConfigMap or Secret changes (``checksum/config-map``,
 ``checksum/secret``), but it cannot see ours. So the hub's pod template carries one annotation
 per Secret (``hub.annotations``, which the chart puts on the pod template after its own
@@ -27,7 +28,9 @@ CREDENTIALS_ANNOTATION = "checksum/up2u-credentials-data"
 would look like a secret to the secret rule, and the offline commands would hide it)."""
 METRICS_ANNOTATION = "checksum/up2u-metrics-data"
 """Keyed hash of the metrics Secret's data (monitoring.enabled)."""
-ANNOTATIONS = (CREDENTIALS_ANNOTATION, METRICS_ANNOTATION)
+DATA_PROTECTION_ANNOTATION = "checksum/up2u-data-protection-data"
+"""Keyed hash of the data-protection Secret's data (forget-user's token, on every stack)."""
+ANNOTATIONS = (CREDENTIALS_ANNOTATION, METRICS_ANNOTATION, DATA_PROTECTION_ANNOTATION)
 """Every restart annotation: an import of rendered values drops them (copied into helmValues,
 they would pin the hub's annotations and rotations would stop restarting it)."""
 OFFLINE = "<keyed hash: computed at deploy time>"
@@ -41,6 +44,7 @@ def annotation_names(settings: Settings, secret_env: Collection[str] = ()) -> li
         names.append(CREDENTIALS_ANNOTATION)
     if settings.monitoring.enabled:
         names.append(METRICS_ANNOTATION)
+    names.append(DATA_PROTECTION_ANNOTATION)  # forget-user's token (pupildata.helm)
     return names
 
 

@@ -30,6 +30,8 @@ class DataProtectionResources:
 
     before_release: list[pulumi.Resource]
     forget_user_token: pulumi.Output[str]
+    secret_data: dict[str, pulumi.Output[str]]
+    """The data-protection Secret's data (its restart checksum is computed from it)."""
 
 
 def data_protection_resources(
@@ -85,4 +87,4 @@ def data_protection_resources(
                 ),
             )
         )
-    return DataProtectionResources(before, token)
+    return DataProtectionResources(before, token, {FORGET_TOKEN_KEY: token})
