@@ -119,17 +119,3 @@ def dev_class_profiles(raw: dict[str, Any]) -> list[dict[str, Any]]:
          "description": "The maths class's environment, edited together in real time",
          "groups": [classroom["pupils"], classroom["teachers"]], "collaboration": True},
     ]  # fmt: skip
-
-
-# --- running on every core (pytest-xdist, pyproject.toml's -n auto --dist loadgroup) --------
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep each module that shares a module-scoped fixture (a preview, a browser, moto's S3
-    server) on one worker, so that fixture starts once; every other test goes to whichever
-    worker is free."""
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        definitions = info.name2fixturedefs.values() if info is not None else ()
-        if any(d.scope in ("module", "package") for defs in definitions for d in defs):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.partition("::")[0]))

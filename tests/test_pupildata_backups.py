@@ -269,7 +269,6 @@ def test_restore_checks_what_it_writes_and_never_overwrites(store, tmp_path):
     assert not (tmp_path / "missing.sqlite").exists()  # never created by the attempt
 
 
-@pytest.mark.slow  # waits for the schedule
 def keys_in(store):
     try:
         return [b.key for b in store.backups()]
@@ -277,6 +276,7 @@ def keys_in(store):
         return []
 
 
+@pytest.mark.slow  # waits for the schedule
 def test_the_sidecar_loop_backs_up_on_schedule_prunes_and_reports(s3, tmp_path):
     database = tmp_path / "jupyterhub.sqlite"
     sqlite3.connect(database).execute("CREATE TABLE users (id INTEGER)").connection.commit()
