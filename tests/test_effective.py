@@ -28,7 +28,7 @@ import yaml
 
 from tests.conftest import ROOT
 from tests.pulumi_harness import start, stop
-from tests.test_hostile import CANARY, World, assert_contained, naming
+from tests.test_hostile import CANARY, World, assert_contained, header, listed, naming
 from tests.test_policy import args_for, policies, violations
 from up2u_jupyter import program
 from up2u_jupyter.credentials import PROJECT
@@ -47,20 +47,11 @@ class Expect:
 
 
 def expectations(path: Path) -> Expect:
-    fields: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines()[1:]:
-        if not line.startswith("#"):
-            break
-        key, _, value = line[1:].strip().partition(":")
-        fields[key.strip()] = value.strip()
-
-    def items(name: str) -> tuple[str, ...]:
-        return tuple(part.strip() for part in fields.get(name, "").split(",") if part.strip())
-
+    fields = header(path)  # the hostile corpus's header format
     return Expect(
         codes=tuple(int(code) for code in fields["expect"].split()),
-        error_keys=items("error-keys"),
-        warn_keys=items("warn-keys"),
+        error_keys=listed(fields, "error-keys"),
+        warn_keys=listed(fields, "warn-keys"),
         says=fields["says"],
     )
 

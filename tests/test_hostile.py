@@ -270,8 +270,8 @@ class Expect:
     names_file: bool = False
 
 
-def expectations(path: Path) -> Expect:
-    """Parse the ``# key: value`` lines at the top of a corpus file."""
+def header(path: Path) -> dict[str, str]:
+    """The ``# key: value`` lines at the top of a corpus file, after its class line."""
     fields: dict[str, str] = {}
     for line in path.read_text(encoding="utf-8").splitlines()[1:]:
         if not line.startswith("#"):
@@ -279,9 +279,20 @@ def expectations(path: Path) -> Expect:
         key, sep, value = line[1:].strip().partition(":")
         if sep:
             fields[key.strip()] = value.strip()
+    return fields
+
+
+def listed(fields: dict[str, str], name: str) -> tuple[str, ...]:
+    """A header field's comma-separated items (none when the field is absent)."""
+    return tuple(part.strip() for part in fields.get(name, "").split(",") if part.strip())
+
+
+def expectations(path: Path) -> Expect:
+    """What a corpus file's header expects of the commands."""
+    fields = header(path)
 
     def items(name: str) -> tuple[str, ...]:
-        return tuple(part.strip() for part in fields.get(name, "").split(",") if part.strip())
+        return listed(fields, name)
 
     return Expect(
         codes=tuple(int(code) for code in fields["expect"].split()),
